@@ -1,0 +1,63 @@
+/* Kernel loaders and the boot-time data a guest finds in memory. */
+#ifndef SPRIG_BOOT_H
+#define SPRIG_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../mem/mem.h"
+
+/* Where sprig puts its boot data (docs/memory-map.md). [0x1000, 0x5000) is
+ * left to the guest (its real-mode AP trampoline, as Linux does). */
+#define BOOT_GDT_GPA 0x5000ull
+#define BOOT_START_INFO_GPA 0x6000ull
+#define BOOT_STACK_TOP_GPA 0x8000ull
+#define BOOT_PML4_GPA 0x9000ull
+#define BOOT_CMDLINE_GPA 0x20000ull
+#define BOOT_CMDLINE_MAX 4096u          /* including the terminating NUL */
+#define BOOT_ACPI_GPA 0xe0000ull
+#define BOOT_ACPI_END 0x100000ull
+
+/* Selectors of the boot GDT (BOOT_GDT_GPA). */
+#define BOOT_SEL_CODE64 0x08
+#define BOOT_SEL_CODE32 0x10
+#define BOOT_SEL_DATA 0x18
+#define BOOT_SEL_TSS 0x20
+
+enum boot_protocol {
+	BOOT_PVH,    /* 32-bit protected mode, %ebx = hvm_start_info */
+	BOOT_ELF64,  /* long mode, identity mapped, %rdi = hvm_start_info */
+};
+
+struct boot_kernel {
+	enum boot_protocol protocol;
+	uint64_t entry;       /* guest-physical entry point */
+	uint64_t image_end;   /* first byte after the highest loaded segment */
+};
+
+#define BOOT_WHY_SIZE 160
+
+/* Load an ELF64 x86-64 image into guest memory. A XEN_ELFNOTE_PHYS32_ENTRY
+ * note selects PVH; otherwise e_entry is entered in long mode. On failure,
+ * returns -ENOEXEC (or -EINVAL) and says why in `why`. */
+int boot_elf_load(struct guest_mem *mem, const uint8_t *image, size_t size,
+		  struct boot_kernel *kernel, char *why);
+
+struct boot_setup {
+	const char *cmdline;       /* may be NULL */
+	const uint8_t *initrd;     /* may be NULL */
+	size_t initrd_size;
+	unsigned cpus;
+};
+
+/* Write everything the entry code expects to find: GDT, hvm_start_info,
+ * memory map, command line, initrd, ACPI tables and, for long mode, the
+ * identity page tables. */
+int boot_prepare(struct guest_mem *mem, const struct boot_kernel *kernel,
+		 const struct boot_setup *setup, char *why);
+
+/* ACPI RSDP/XSDT/MADT describing `cpus` local APICs and the IOAPIC. Returns
+ * the RSDP's address, or 0 if the tables do not fit. */
+uint64_t boot_acpi_build(struct guest_mem *mem, unsigned cpus);
+
+#endif
