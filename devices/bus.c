@@ -1,0 +1,79 @@
+/* Route a vCPU's port or MMIO access to the device that claims it. */
+#include "bus.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct region {
+	uint64_t base, size;
+	device_access_fn *access;
+};
+
+static const struct region pio_map[] = {
+	{ COM1_PORT, 8, uart_access },
+	{ I8042_DATA_PORT, 1, i8042_data_access },
+	{ I8042_COMMAND_PORT, 1, i8042_command_access },
+	{ DEBUG_EXIT_PORT, 4, debug_exit_access },
+	{ BOOT_MARKER_PORT, 1, boot_marker_access },
+};
+
+static const struct region mmio_map[] = {
+	{ BOOT_MARKER_MMIO_NEW, 1, boot_marker_access },
+	{ BOOT_MARKER_MMIO, 1, boot_marker_access },
+};
+
+static const struct region *lookup(const struct region *map, size_t n, uint64_t addr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (addr >= map[i].base && addr - map[i].base < map[i].size)
+			return &map[i];
+	return NULL;
+}
+
+void devices_init(struct devices *d, int console_fd, devices_stop_fn *stop, void *opaque)
+{
+	memset(d, 0, sizeof(*d));
+	uart_init(&d->com1, console_fd);
+	d->stop = stop;
+	d->stop_opaque = opaque;
+}
+
+void devices_pio(struct devices *d, uint16_t port, uint8_t *data, unsigned size, bool write)
+{
+	const struct region *r = lookup(pio_map, sizeof(pio_map) / sizeof(pio_map[0]), port);
+	if (r) {
+		r->access(d, port - r->base, data, size, write);
+		return;
+	}
+	/* Kernels probe ports that nothing answers; a floating bus reads ones. */
+	if (!write)
+		memset(data, 0xff, size);
+}
+
+void devices_mmio(struct devices *d, uint64_t gpa, uint8_t *data, unsigned size, bool write)
+{
+	const struct region *r = lookup(mmio_map, sizeof(mmio_map) / sizeof(mmio_map[0]), gpa);
+	if (r) {
+		r->access(d, gpa - r->base, data, size, write);
+		return;
+	}
+	if (!write)
+		memset(data, 0xff, size);
+	/* Once per VM: enough to notice a stray guest, not enough to flood. */
+	if (!atomic_exchange(&d->mmio_warned, true))
+		fprintf(stderr, "sprig: guest %s unassigned MMIO at 0x%llx (%u bytes), ignored\n",
+			write ? "wrote" : "read", (unsigned long long)gpa, size);
+}
+
+void devices_flush(struct devices *d)
+{
+	uart_flush(&d->com1);
+}
+
+uint64_t devices_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

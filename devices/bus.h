@@ -1,0 +1,26 @@
+/* Private to devices/: each device's access function, called by the bus. */
+#ifndef SPRIG_DEVICES_BUS_H
+#define SPRIG_DEVICES_BUS_H
+
+#include "devices.h"
+
+#define COM1_PORT 0x3f8
+#define I8042_DATA_PORT 0x60
+#define I8042_COMMAND_PORT 0x64
+#define DEBUG_EXIT_PORT 0xf4
+#define BOOT_MARKER_PORT 0x3f0
+#define BOOT_MARKER_MMIO 0xd0000000ull      /* Firecracker until 2025 */
+#define BOOT_MARKER_MMIO_NEW 0xc0000000ull  /* Firecracker now */
+#define BOOT_MARKER_VALUE 123
+
+/* `value` is the access's bytes, little-endian as the guest wrote them. */
+typedef void device_access_fn(struct devices *d, uint64_t offset, uint8_t *data, unsigned size,
+			      bool write);
+
+device_access_fn uart_access, i8042_data_access, i8042_command_access, debug_exit_access,
+	boot_marker_access;
+
+void uart_init(struct uart *uart, int out_fd);
+void uart_flush(struct uart *uart);
+
+#endif

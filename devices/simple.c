@@ -1,0 +1,53 @@
+/* The one-register devices microVM guests use to end and to time a boot. */
+#include "bus.h"
+
+#include <string.h>
+
+#include "../vmm.h"
+
+/* i8042: enough for a reset. Reads say "no data, input buffer empty" so
+ * drivers waiting to send a command do not spin. */
+void i8042_data_access(struct devices *d, uint64_t offset, uint8_t *data, unsigned size, bool write)
+{
+	(void)d, (void)offset;
+	if (!write)
+		memset(data, 0, size);
+}
+
+/* Command 0xfe pulses the CPU reset line; Firecracker (and so microVM
+ * guests) treat that as "stop". */
+void i8042_command_access(struct devices *d, uint64_t offset, uint8_t *data, unsigned size,
+			  bool write)
+{
+	(void)offset;
+	if (!write)
+		memset(data, 0, size);
+	else if (data[0] == 0xfe)
+		d->stop(d->stop_opaque, SPRIG_EXIT_OK, "guest-reset");
+}
+
+/* isa-debug-exit, as QEMU's: a write of v ends sprig with (v << 1) | 1. */
+void debug_exit_access(struct devices *d, uint64_t offset, uint8_t *data, unsigned size, bool write)
+{
+	if (!write) {
+		memset(data, 0xff, size);
+		return;
+	}
+	uint32_t value = 0;
+	memcpy(&value, data, size < 4 ? size : 4);
+	(void)offset;  /* QEMU's iosize=4 device answers on all four ports alike */
+	d->stop(d->stop_opaque, (int)(((value << 1) | 1) & 0xff), "guest-debug-exit");
+}
+
+/* Firecracker's boot timer: the guest writes 123 when it is up. */
+void boot_marker_access(struct devices *d, uint64_t offset, uint8_t *data, unsigned size, bool write)
+{
+	(void)offset;
+	if (!write) {
+		memset(data, 0xff, size);
+		return;
+	}
+	uint64_t none = 0;
+	if (data[0] == BOOT_MARKER_VALUE)
+		atomic_compare_exchange_strong(&d->boot_marker_ns, &none, devices_now_ns());
+}
