@@ -1,0 +1,251 @@
+/* The config file and the command line share one table of keys, so a key
+ * and its flag can never drift apart. Input comes from users and scripts:
+ * every path through the parser ends in a value or one clear message. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem/mem.h"
+
+enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_COUNT, KEY_BOOL };
+
+struct key {
+	const char *section;  /* "" for the top level, else the [section] name */
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	size_t size;          /* buffer size for strings and paths */
+	uint64_t min, max;    /* bounds for sizes and counts */
+	const char *arg;      /* placeholder in --help */
+	const char *help;
+};
+
+#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+static const struct key keys[] = {
+	{ "", "kernel", KEY_PATH, FIELD(kernel), 0, 0, "FILE",
+	  "guest kernel: ELF with a PVH note, or plain ELF64 (default: built-in hello)" },
+	{ "", "initrd", KEY_PATH, FIELD(initrd), 0, 0, "FILE", "initial ramdisk, handed to the kernel" },
+	{ "", "cmdline", KEY_STRING, FIELD(cmdline), 0, 0, "TEXT", "kernel command line" },
+	{ "", "mem", KEY_SIZE, FIELD(mem), MEM_MIN_SIZE, MEM_MAX_SIZE, "SIZE",
+	  "guest RAM, e.g. 64M, 2G (K/M/G/T suffixes, 4 MiB to 1 TiB; default 128M)" },
+	{ "", "cpus", KEY_COUNT, FIELD(cpus), 1, CONFIG_CPUS_MAX, "N", "number of vCPUs (default 1)" },
+	{ "", "timings", KEY_BOOL, FIELD(timings), 0, 0, "on|off",
+	  "print boot phase timings on exit (a bare --timings means on)" },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= CONFIG_KEYS_MAX, "config_file.c tracks at most CONFIG_KEYS_MAX keys");
+
+__attribute__((format(printf, 2, 3)))
+static int fail(char *error, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	vsnprintf(error, CONFIG_ERROR_SIZE, format, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+void config_defaults(struct config *config)
+{
+	memset(config, 0, sizeof(*config));
+	config->mem = 128 * MEM_MiB;
+	config->cpus = 1;
+}
+
+static bool same(const char *word, const char *text, size_t len)
+{
+	return strlen(word) == len && !memcmp(word, text, len);
+}
+
+static const struct key *find_key(const char *section, const char *name, size_t len)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && same(keys[i].name, name, len))
+			return &keys[i];
+	return NULL;
+}
+
+bool config_section_known(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (same(keys[i].section, name, len))
+			return true;
+	return false;
+}
+
+static int parse_bool(const char *text, bool *value)
+{
+	static const char *const yes[] = { "on", "yes", "true", "1" };
+	static const char *const no[] = { "off", "no", "false", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcmp(text, yes[i]))
+			return *value = true, 0;
+		if (!strcmp(text, no[i]))
+			return *value = false, 0;
+	}
+	return -EINVAL;
+}
+
+static int parse_count(const char *text, uint64_t *value)
+{
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(text, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*value = v;
+	return 0;
+}
+
+/* Paths in a config file are relative to the file's folder. */
+static int set_path(char *dst, size_t size, const char *value, const char *base)
+{
+	const char *slash = base ? strrchr(base, '/') : NULL;
+	int n;
+	if (value[0] == '/' || !slash)
+		n = snprintf(dst, size, "%s", value);
+	else
+		n = snprintf(dst, size, "%.*s/%s", (int)(slash - base), base, value);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Set one key from its text. `base` is the config file for relative paths
+ * (NULL on the command line). `where` prefixes messages. */
+static int set_value(struct config *config, const struct key *k, const char *value,
+		     const char *base, const char *where, char *error)
+{
+	if (memchr(value, '\n', strlen(value)))
+		return fail(error, "%s: %s: value spans lines", where, k->name);
+	char *field = (char *)config + k->offset;
+	uint64_t number = 0;
+	switch (k->type) {
+	case KEY_PATH:
+		if (!*value)
+			return fail(error, "%s: %s needs a file name", where, k->name);
+		if (set_path(field, k->size, value, base))
+			return fail(error, "%s: %s: path too long", where, k->name);
+		return 0;
+	case KEY_STRING:
+		if (strlen(value) >= k->size)
+			return fail(error, "%s: %s: longer than %zu bytes", where, k->name, k->size - 1);
+		strcpy(field, value);
+		return 0;
+	case KEY_SIZE:
+		if (mem_parse_size(value, &number))
+			return fail(error, "%s: %s: bad size '%s' (try 64M or 2G)", where, k->name, value);
+		break;
+	case KEY_COUNT:
+		if (parse_count(value, &number))
+			return fail(error, "%s: %s: bad number '%s'", where, k->name, value);
+		break;
+	case KEY_BOOL:
+		if (parse_bool(value, (bool *)field))
+			return fail(error, "%s: %s: expected on or off, not '%s'", where, k->name, value);
+		return 0;
+	}
+	if (number < k->min || number > k->max)
+		return fail(error, "%s: %s: '%s' is out of range", where, k->name, value);
+	if (k->type == KEY_SIZE && number % 4096)
+		return fail(error, "%s: %s: '%s' is not a multiple of 4 KiB", where, k->name, value);
+	*(uint64_t *)field = number;
+	return 0;
+}
+
+int config_set(struct config *config, const char *section, const char *name, size_t name_len,
+	       const char *value, const char *base, const char *where, char *error, int *key_index)
+{
+	const struct key *k = find_key(section, name, name_len);
+	if (!k)
+		return fail(error, "%s: unknown key '%s%s%.*s'", where, section, *section ? "." : "",
+			    (int)name_len, name);
+	if (key_index)
+		*key_index = (int)(k - keys);
+	return set_value(config, k, value, base, where, error);
+}
+
+static const char *const usage =
+	"usage: sprig [run FILE] [--KEY VALUE | --KEY=VALUE]...\n"
+	"       sprig --help | --version\n"
+	"\n"
+	"Boots a KVM microVM. With no arguments, boots the built-in hello guest.\n"
+	"FILE holds `key = value` lines with the same keys; flags override it.\n"
+	"Exit status: 0 guest reset/stopped, 1 bad input, 2 host error, 4 triple\n"
+	"fault, 6 KVM error; an isa-debug-exit write of v exits with (v<<1)|1.\n"
+	"\nkeys:\n";
+
+void config_print_help(FILE *out)
+{
+	fputs(usage, out);
+	for (size_t i = 0; i < NKEYS; i++) {
+		char flag[64];
+		snprintf(flag, sizeof(flag), "--%s%s%s %s", keys[i].section, *keys[i].section ? "." : "",
+			 keys[i].name, keys[i].arg);
+		fprintf(out, "  %-22s %s\n", flag, keys[i].help);
+	}
+	fputs("\nsee docs/config.md\n", out);
+}
+
+/* One flag: `--key value`, `--key=value`, or a bare boolean `--key`.
+ * Returns how many argv entries it used, or -EINVAL. */
+static int parse_flag(struct config *config, int argc, char **argv, int i, char *error)
+{
+	const char *name = argv[i] + 2, *eq = strchr(name, '=');
+	size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+	const char *dot = memchr(name, '.', name_len);
+	char section[64] = "";
+	if (dot) {
+		if ((size_t)(dot - name) >= sizeof(section))
+			return fail(error, "unknown option '%s'", argv[i]);
+		memcpy(section, name, (size_t)(dot - name));
+		name_len -= (size_t)(dot - name) + 1;
+		name = dot + 1;
+	}
+	const struct key *k = find_key(section, name, name_len);
+	if (!k)
+		return fail(error, "unknown option '%s' (see sprig --help)", argv[i]);
+	char where[80];
+	snprintf(where, sizeof(where), "--%.*s", (int)(eq ? eq - (argv[i] + 2) : 60), argv[i] + 2);
+	if (eq)
+		return set_value(config, k, eq + 1, NULL, where, error) ? -EINVAL : 1;
+	if (k->type == KEY_BOOL)
+		return set_value(config, k, "on", NULL, where, error) ? -EINVAL : 1;
+	if (i + 1 >= argc)
+		return fail(error, "%s needs a value", where);
+	return set_value(config, k, argv[i + 1], NULL, where, error) ? -EINVAL : 2;
+}
+
+int config_parse_args(struct config *config, int argc, char **argv,
+		      enum config_action *action, char *error)
+{
+	*action = CONFIG_RUN;
+	int i = 1;
+	if (i < argc && !strcmp(argv[i], "run")) {
+		if (i + 1 >= argc)
+			return fail(error, "run needs a config file");
+		if (config_parse_file(config, argv[i + 1], error))
+			return -EINVAL;
+		i += 2;
+	}
+	while (i < argc) {
+		const char *arg = argv[i];
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
+			return *action = CONFIG_HELP, 0;
+		if (!strcmp(arg, "--version"))
+			return *action = CONFIG_VERSION, 0;
+		if (strncmp(arg, "--", 2) || !arg[2])
+			return fail(error, "unexpected argument '%s' (see sprig --help)", arg);
+		int used = parse_flag(config, argc, argv, i, error);
+		if (used < 0)
+			return used;
+		i += used;
+	}
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* The tiny config: one table of keys shared by the config file
+ * (`mem = 64M`) and the command line (`--mem 64M`). */
+#ifndef SPRIG_CONFIG_H
+#define SPRIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_PATH_MAX 4096
+#define CONFIG_CMDLINE_MAX 4096  /* including the NUL: boot/'s limit */
+#define CONFIG_CPUS_MAX 8192     /* KVM's own, lower limit is checked at VM creation */
+#define CONFIG_ERROR_SIZE 512
+
+struct config {
+	char kernel[CONFIG_PATH_MAX];   /* empty: the embedded hello guest */
+	char initrd[CONFIG_PATH_MAX];
+	char cmdline[CONFIG_CMDLINE_MAX];
+	uint64_t mem;
+	uint64_t cpus;
+	bool timings;
+};
+
+/* What the command line asked for besides a VM to run. */
+enum config_action { CONFIG_RUN, CONFIG_HELP, CONFIG_VERSION };
+
+void config_defaults(struct config *config);
+
+/* Apply a config file's text; `name` is used in messages and to resolve
+ * relative paths. Returns 0 or -EINVAL with `error` set to
+ * "name:line: problem". */
+int config_parse_text(struct config *config, const char *name, const char *text,
+		      size_t len, char *error);
+
+/* Read and apply a config file. */
+int config_parse_file(struct config *config, const char *path, char *error);
+
+/* Parse argv: `[run FILE] [--key value|--key=value]...`. A file named by
+ * `run` is applied first, flags after it, so flags win. */
+int config_parse_args(struct config *config, int argc, char **argv,
+		      enum config_action *action, char *error);
+
+/* Set `name` (in `section`, "" for the top level) from its text: the one
+ * way both front ends store a value. `where` prefixes messages; `base` is a
+ * config file that relative paths are resolved against, or NULL. Stores the
+ * key's table index in *key_index when that is not NULL. */
+int config_set(struct config *config, const char *section, const char *name, size_t name_len,
+	       const char *value, const char *base, const char *where, char *error, int *key_index);
+
+/* Does any key live in [name]? */
+bool config_section_known(const char *name, size_t len);
+
+#define CONFIG_KEYS_MAX 64
+
+/* --help text: usage and every key, from the one table. */
+void config_print_help(FILE *out);
+
+#endif

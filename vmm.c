@@ -1,0 +1,250 @@
+/* sprig: config -> vm -> devices -> boot -> run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <seccomp.h>
+#include <unistd.h>
+
+#include "boot/boot.h"
+#include "config.h"
+#include "cpu/cpu.h"
+#include "devices/devices.h"
+#include "mem/mem.h"
+#include "vmm.h"
+
+#ifndef SPRIG_VERSION
+#define SPRIG_VERSION "0.1.0"
+#endif
+
+extern const uint8_t sprig_hello_elf[], sprig_hello_elf_end[];
+
+enum phase { PHASE_START, PHASE_KVM, PHASE_MEM, PHASE_LOADED, PHASE_FIRST_RUN, PHASE_MARKER,
+	     PHASE_EXIT, PHASE_COUNT };
+static const char *const phase_names[PHASE_COUNT] = {
+	"process start", "kvm ready", "memory ready", "guest loaded", "first KVM_RUN",
+	"boot marker", "exit",
+};
+static uint64_t phase_ns[PHASE_COUNT];
+
+/* As early as sprig's own code can run: the "process start" of --timings. */
+__attribute__((constructor(101))) static void note_start(void)
+{
+	phase_ns[PHASE_START] = devices_now_ns();
+}
+
+/* Peak RSS against guest RAM actually backed: what sprig itself costs. */
+static void print_memory(const struct guest_mem *mem)
+{
+	struct rusage usage;
+	getrusage(RUSAGE_SELF, &usage);
+	uint64_t peak = (uint64_t)usage.ru_maxrss, guest = guest_mem_resident(mem) / 1024;
+	fprintf(stderr, "sprig: memory (KiB): peak RSS %llu, guest RAM resident %llu, VMM %lld\n",
+		(unsigned long long)peak, (unsigned long long)guest, (long long)peak - (long long)guest);
+}
+
+static void print_timings(void)
+{
+	fprintf(stderr, "sprig: timings (microseconds)\n  %-14s %12s %15s\n", "phase",
+		"since start", "since previous");
+	uint64_t previous = phase_ns[PHASE_START];
+	for (int i = 0; i < PHASE_COUNT; i++) {
+		if (!phase_ns[i]) {
+			fprintf(stderr, "  %-14s %12s %15s\n", phase_names[i], "-", "(not reached)");
+			continue;
+		}
+		fprintf(stderr, "  %-14s %12.1f %15.1f\n", phase_names[i],
+			(double)(phase_ns[i] - phase_ns[PHASE_START]) / 1e3,
+			(double)(phase_ns[i] - previous) / 1e3);
+		previous = phase_ns[i];
+	}
+}
+
+struct image {
+	const uint8_t *data;
+	size_t size;
+	bool mapped;
+};
+
+/* Map a user's file read-only; lazily paged, so big kernels cost little. */
+static int map_file(const char *path, uint64_t limit, struct image *img)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return fprintf(stderr, "sprig: %s: %s\n", path, strerror(errno)), -1;
+	const char *problem = fstat(fd, &st) ? strerror(errno)
+			      : !S_ISREG(st.st_mode) ? "not a regular file"
+			      : st.st_size == 0 ? "empty file"
+			      : (uint64_t)st.st_size > limit ? "larger than guest memory" : NULL;
+	if (!problem) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			problem = strerror(errno);
+		else
+			*img = (struct image){ p, (size_t)st.st_size, true };
+	}
+	close(fd);
+	if (problem)
+		return fprintf(stderr, "sprig: %s: %s\n", path, problem), -1;
+	return 0;
+}
+
+static void unmap_file(struct image *img)
+{
+	if (img->mapped)
+		munmap((void *)img->data, img->size);
+}
+
+/* Load kernel and initrd and write the boot data; all failures here are
+ * the user's input. */
+static int load_guest(struct vm *vm, const struct config *c, struct boot_kernel *boot)
+{
+	struct image kernel = { sprig_hello_elf, (size_t)(sprig_hello_elf_end - sprig_hello_elf), false };
+	struct image initrd = { NULL, 0, false };
+	const char *kernel_name = c->kernel[0] ? c->kernel : "built-in hello guest";
+	if ((c->kernel[0] && map_file(c->kernel, c->mem, &kernel)) ||
+	    (c->initrd[0] && map_file(c->initrd, c->mem, &initrd)))
+		return -1;
+	char why[BOOT_WHY_SIZE] = "";
+	int err = boot_elf_load(&vm->mem, kernel.data, kernel.size, boot, why);
+	if (err) {
+		fprintf(stderr, "sprig: %s: %s\n", kernel_name, why);
+	} else {
+		struct boot_setup setup = { c->cmdline[0] ? c->cmdline : NULL, initrd.data,
+					    initrd.size, (unsigned)c->cpus };
+		if ((err = boot_prepare(&vm->mem, boot, &setup, why)))
+			fprintf(stderr, "sprig: %s: %s\n", c->initrd[0] ? c->initrd : kernel_name, why);
+	}
+	unmap_file(&kernel);
+	unmap_file(&initrd);
+	return err;
+}
+
+/* SIGTERM, SIGINT and SIGHUP arrive through a signalfd in the main loop;
+ * blocking them here, before any thread exists, keeps them off vCPUs. */
+static int block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIG_IPI);
+	signal(SIGPIPE, SIG_IGN);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	sigdelset(&set, SIG_IPI);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void on_signal(struct vm *vm, int signal_fd)
+{
+	struct signalfd_siginfo info;
+	while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
+		int signo = (int)info.ssi_signo;
+		fprintf(stderr, "sprig: terminating on %s\n", signo == SIGTERM ? "SIGTERM"
+			: signo == SIGINT ? "SIGINT" : "SIGHUP");
+		vm_request_stop(vm, SPRIG_EXIT_OK, "host-signal");
+	}
+}
+
+/* The main thread's event loop: wait until someone asks the VM to stop. */
+static int run_until_stop(struct vm *vm, int signal_fd)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return -errno;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = signal_fd };
+	epoll_ctl(ep, EPOLL_CTL_ADD, signal_fd, &ev);
+	ev.data.fd = vm->wake_fd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, vm->wake_fd, &ev);
+	while (!atomic_load(&vm->stop_requested)) {
+		struct epoll_event got[4];
+		int n = epoll_wait(ep, got, 4, -1);
+		for (int i = 0; i < n; i++)
+			if (got[i].data.fd == signal_fd)
+				on_signal(vm, signal_fd);
+	}
+	close(ep);
+	return 0;
+}
+
+static int fail(int status, const char *format, const char *detail)
+{
+	fprintf(stderr, "sprig: ");
+	fprintf(stderr, format, detail);
+	fputc('\n', stderr);
+	return status;
+}
+
+static int run_vm(const struct config *c)
+{
+	static struct vm vm;
+	static struct devices devices;
+	char why[CPU_WHY_SIZE];
+	int signal_fd = block_signals();
+	if (signal_fd < 0 || cpu_signals_init())
+		return fail(SPRIG_EXIT_HOST, "signal setup: %s", strerror(errno));
+	int err = vm_create(&vm, (unsigned)c->cpus, why);
+	if (err)
+		return fail(err == -ERANGE ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
+	phase_ns[PHASE_KVM] = devices_now_ns();
+	if ((err = guest_mem_init(&vm.mem, c->mem)) || (err = guest_mem_register(&vm.mem, vm.vm_fd)))
+		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
+	phase_ns[PHASE_MEM] = devices_now_ns();
+	struct boot_kernel boot;
+	if (load_guest(&vm, c, &boot))
+		return SPRIG_EXIT_BAD_INPUT;
+	devices_init(&devices, STDOUT_FILENO, vm_request_stop, &vm);
+	vm.devices = &devices;
+	if (vm_create_vcpus(&vm, &boot, why))
+		return fail(SPRIG_EXIT_HOST, "%s", why);
+	phase_ns[PHASE_LOADED] = devices_now_ns();
+	if ((err = vm_start_vcpus(&vm)))
+		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
+	run_until_stop(&vm, signal_fd);
+	vm_stop_vcpus(&vm);
+	devices_flush(&devices);
+	phase_ns[PHASE_FIRST_RUN] = vm.first_run_ns;
+	phase_ns[PHASE_MARKER] = devices.boot_marker_ns;
+	phase_ns[PHASE_EXIT] = devices_now_ns();
+	if (err)
+		fprintf(stderr, "sprig: starting vCPU threads: %s\n", strerror(-err));
+	if (c->timings) {
+		print_timings();
+		print_memory(&vm.mem);
+	}
+	int status = vm.exit_status;
+	vm_destroy(&vm);
+	close(signal_fd);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static struct config config;
+	char error[CONFIG_ERROR_SIZE];
+	enum config_action action;
+	config_defaults(&config);
+	if (config_parse_args(&config, argc, argv, &action, error))
+		return fail(SPRIG_EXIT_BAD_INPUT, "%s", error);
+	if (action == CONFIG_HELP) {
+		config_print_help(stdout);
+		return 0;
+	}
+	if (action == CONFIG_VERSION) {
+		const struct scmp_version *seccomp = seccomp_version();
+		printf("sprig %s (libseccomp %u.%u.%u, static)\n", SPRIG_VERSION, seccomp->major,
+		       seccomp->minor, seccomp->micro);
+		return 0;
+	}
+	return run_vm(&config);
+}
