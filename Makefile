@@ -1,0 +1,69 @@
+# sprig: `make run` builds everything and boots the built-in guest;
+# `make test` runs the whole test suite. Both install what they need.
+BUILD ?= build
+SECCOMP_DIR := $(BUILD)/libseccomp
+KERNEL_INCLUDE := $(SECCOMP_DIR)/kernel-include
+DEPS_STAMP := $(BUILD)/.deps-installed
+
+WARN := -Wall -Wextra -Werror
+COMMON_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing
+VMM_SRCS := vmm.c config.c config_file.c $(sort $(wildcard mem/*.c boot/*.c cpu/*.c devices/*.c seccomp/*.c))
+
+# Release: static musl, small and fast to exec.
+MUSL_CC := musl-gcc
+RELEASE_CFLAGS := $(COMMON_CFLAGS) -Os -ffunction-sections -fdata-sections \
+	-isystem $(KERNEL_INCLUDE) -I$(SECCOMP_DIR)/include
+RELEASE_OBJS := $(VMM_SRCS:%.c=$(BUILD)/release/%.o)
+# Sanitizer build for tests: host gcc and glibc (ASan/UBSan need them).
+ASAN_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+ASAN_OBJS := $(VMM_SRCS:%.c=$(BUILD)/asan/%.o)
+
+.PHONY: all run test bench fuzz clean deps
+all: $(BUILD)/sprig $(BUILD)/asan/sprig guests
+
+include guest/guest.mk
+guests: $(GUEST_ELFS)
+
+$(DEPS_STAMP): tools/deps
+	@mkdir -p $(BUILD)
+	tools/deps
+	@touch $@
+deps: $(DEPS_STAMP)
+
+$(SECCOMP_DIR)/lib/libseccomp.a: tools/build-libseccomp | $(DEPS_STAMP)
+	tools/build-libseccomp $(SECCOMP_DIR)
+
+$(BUILD)/release/%.o: %.c $(SECCOMP_DIR)/lib/libseccomp.a
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(RELEASE_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/release/embed.o: guest/embed.S $(BUILD)/guest/hello.elf | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) -DHELLO_ELF='"$(BUILD)/guest/hello.elf"' -c $< -o $@
+
+$(BUILD)/sprig: $(RELEASE_OBJS) $(BUILD)/release/embed.o $(SECCOMP_DIR)/lib/libseccomp.a
+	$(MUSL_CC) -static -Wl,--gc-sections -s -o $@ $(RELEASE_OBJS) $(BUILD)/release/embed.o \
+		$(SECCOMP_DIR)/lib/libseccomp.a -lpthread
+
+$(BUILD)/asan/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/embed.o: guest/embed.S $(BUILD)/guest/hello.elf
+	@mkdir -p $(dir $@)
+	$(CC) -DHELLO_ELF='"$(BUILD)/guest/hello.elf"' -c $< -o $@
+
+$(BUILD)/asan/sprig: $(ASAN_OBJS) $(BUILD)/asan/embed.o
+	$(CC) -fsanitize=address,undefined -o $@ $^ -lseccomp -lpthread
+
+include tests/tests.mk
+include bench/bench.mk
+
+run: $(BUILD)/sprig
+	tools/run-default $(BUILD)/sprig
+
+clean:
+	rm -rf $(BUILD)/release $(BUILD)/asan $(BUILD)/guest $(BUILD)/tests $(BUILD)/sprig
+
+-include $(RELEASE_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -1,0 +1,180 @@
+#!/bin/sh
+# Integration tests: boot real guests with a real sprig binary on a real
+# KVM. POSIX sh on purpose: it also runs inside the nested test VM, which
+# has only busybox. Prints "PASS name", "FAIL name: why" or "SKIP name: why"
+# per test; tests/run counts them.
+#
+# usage: run.sh SPRIG GUEST_DIR [LABEL]
+set -u
+SPRIG=$1
+GUESTS=$2
+LABEL=${3:-$(basename "$SPRIG")}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+HELLO=$GUESTS/hello.elf
+HELLO64=$GUESTS/hello64.elf
+TESTGUEST=$GUESTS/testguest.elf
+
+pass() { echo "PASS $LABEL: $1"; }
+fail() {
+	echo "FAIL $LABEL: $1: $2"
+	sed 's/^/    | /' "$T/out" "$T/err" 2>/dev/null | head -n 40
+}
+
+# Run sprig with a time limit; sets $status, output in $T/out and $T/err.
+sprig() {
+	timeout "${LIMIT:-60}" "$SPRIG" "$@" >"$T/out" 2>"$T/err" </dev/null
+	status=$?
+}
+
+has_out() { grep -qF -- "$1" "$T/out"; }
+has_err() { grep -qF -- "$1" "$T/err"; }
+
+# expect NAME STATUS [out:TEXT | err:TEXT | noerr]... — after a sprig call.
+expect() {
+	name=$1 want=$2
+	shift 2
+	if [ "$status" != "$want" ]; then
+		fail "$name" "exit status $status, expected $want"
+		return
+	fi
+	for c in "$@"; do
+		case $c in
+		out:*) has_out "${c#out:}" || { fail "$name" "stdout lacks '${c#out:}'"; return; } ;;
+		err:*) has_err "${c#err:}" || { fail "$name" "stderr lacks '${c#err:}'"; return; } ;;
+		noerr) [ ! -s "$T/err" ] || { fail "$name" "unexpected stderr"; return; } ;;
+		esac
+	done
+	pass "$name"
+}
+
+mib() { echo $(($1 / 1048576)); }
+
+# --- the built-in guest and hello.elf across vCPU counts and memory sizes
+sprig
+expect "built-in hello guest" 0 "out:sprig hello guest" "out:cpus: 1 of 1 up" "out:memory: 128 MiB" "out:bye"
+
+for cpus in 1 2 8; do
+	for mem in 16M 256M 2G; do
+		case $mem in *M) mb=${mem%M} ;; *G) mb=$((${mem%G} * 1024)) ;; esac
+		sprig --kernel "$HELLO" --cpus "$cpus" --mem "$mem"
+		expect "hello cpus=$cpus mem=$mem" 0 "out:cpus: $cpus of $cpus up" "out:memory: $mb MiB" \
+			"out:vendor: " "out:hypervisor: KVMKVMKVM" "out:bye"
+	done
+done
+
+sprig --kernel "$HELLO64" --cpus 2 --mem 64M
+expect "plain ELF64 guest (long-mode entry)" 0 "out:sprig hello guest" "out:cpus: 2 of 2 up" \
+	"out:memory: 64 MiB"
+
+sprig --kernel "$HELLO" --cmdline "quiet answer=42 path=/a#b"
+expect "command line reaches the guest" 0 "out:cmdline: quiet answer=42 path=/a#b"
+
+# --- the config file and flags that override it
+mkdir -p "$T/conf"
+cp "$HELLO" "$T/conf/guest.elf"
+cat >"$T/conf/vm.conf" <<CONF
+# a VM; relative paths are relative to this file
+kernel = guest.elf
+mem = 32M   # comment after a value
+cpus = 2
+cmdline = "from the file # not a comment"
+CONF
+sprig run "$T/conf/vm.conf"
+expect "config file" 0 "out:memory: 32 MiB" "out:cpus: 2 of 2 up" "out:cmdline: from the file # not a comment"
+sprig run "$T/conf/vm.conf" --cpus 1 --mem=48M
+expect "flags override the config file" 0 "out:memory: 48 MiB" "out:cpus: 1 of 1 up"
+
+# --- test guest behaviours
+for n in 0 1 21 127; do
+	sprig --kernel "$TESTGUEST" --cmdline "action=exit:$n"
+	expect "isa-debug-exit $n exits with ($n<<1)|1" $((((n << 1) | 1) & 255)) "out:testguest: exit $n"
+done
+
+sprig --kernel "$TESTGUEST" --cmdline action=triplefault
+expect "triple fault ends with status 4 and a register dump" 4 "out:testguest: triple fault" \
+	"err:triple fault" "err:rip " "err:cr0 "
+
+sprig --kernel "$TESTGUEST" --cmdline action=reset
+expect "i8042 reset exits 0" 0 "out:testguest: reset"
+
+sprig --kernel "$TESTGUEST" --cmdline action=marker --timings
+expect "boot marker on port 0x3f0 with --timings" 0 "out:testguest: marker" "err:boot marker" \
+	"err:first KVM_RUN" "err:guest loaded"
+if grep -q "boot marker .*not reached" "$T/err"; then fail "port boot marker recorded" "no time"; else pass "port boot marker recorded"; fi
+
+sprig --kernel "$TESTGUEST" --cmdline action=mmio-marker --timings
+expect "boot marker at MMIO 0xd0000000/0xc0000000" 0 "out:testguest: mmio marker" "err:boot marker"
+if grep -q "boot marker .*not reached" "$T/err"; then fail "MMIO boot marker recorded" "no time"; else pass "MMIO boot marker recorded"; fi
+
+sprig --kernel "$TESTGUEST" --cmdline action=badport
+expect "unassigned ports read as all ones" 0 "out:0xff"
+
+sprig --kernel "$TESTGUEST" --cmdline action=wild
+expect "unassigned MMIO is reported once and ignored" 0 "out:testguest: wild" "err:unassigned MMIO"
+
+sprig --kernel "$TESTGUEST" --cmdline action=bogus
+expect "unknown test action" 5 "out:testguest: unknown action"
+
+# --- SIGTERM stops spinning and halted guests cleanly
+for action in spin halt; do
+	"$SPRIG" --kernel "$TESTGUEST" --cmdline "action=$action" --cpus 2 >"$T/out" 2>"$T/err" </dev/null &
+	pid=$!
+	i=0
+	while ! has_out "testguest:" && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
+	kill -TERM "$pid"
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		fail "SIGTERM stops a ${action}ing guest" "still running 10 s after SIGTERM"
+		continue
+	fi
+	wait "$pid"
+	status=$?
+	if [ "$threads" -lt 3 ]; then
+		fail "SIGTERM stops a ${action}ing guest" "expected 3 threads (main + 2 vCPUs), saw $threads"
+		continue
+	fi
+	expect "SIGTERM stops a ${action}ing guest ($threads threads, all gone)" 0 "err:terminating on SIGTERM"
+done
+
+# --- every error path: one line naming the cause, documented status
+sprig --kernel "$T/missing.elf"
+expect "missing kernel file" 1 "err:sprig: $T/missing.elf: No such file or directory"
+printf 'not an elf at all' >"$T/junk.bin"
+sprig --kernel "$T/junk.bin"
+expect "kernel that is not an ELF" 1 "err:junk.bin: not an ELF image"
+head -c 200 "$HELLO" >"$T/truncated.elf"
+sprig --kernel "$T/truncated.elf"
+expect "truncated kernel" 1 "err:truncated.elf: "
+: >"$T/empty.elf"
+sprig --kernel "$T/empty.elf"
+expect "empty kernel file" 1 "err:empty file"
+sprig --kernel "$T"
+expect "kernel is a directory" 1 "err:not a regular file"
+sprig --mem 1M
+expect "mem below the minimum" 1 "err:--mem: mem: '1M' is out of range"
+sprig --mem lots
+expect "mem not a size" 1 "err:bad size 'lots'"
+sprig --cpus 0
+expect "cpus = 0" 1 "err:--cpus: cpus: '0' is out of range"
+sprig --cpus 8192
+expect "cpus above KVM's limit" 1 "err:KVM allows at most"
+sprig --frobnicate
+expect "unknown option" 1 "err:unknown option '--frobnicate'"
+sprig run "$T/none.conf"
+expect "missing config file" 1 "err:none.conf: No such file or directory"
+printf 'mem = 64M\nbogus = 1\n' >"$T/bad.conf"
+sprig run "$T/bad.conf"
+expect "unknown key names file:line" 1 "err:bad.conf:2: unknown key 'bogus'"
+head -c 100000000 /dev/zero >"$T/big.initrd"
+sprig --mem 64M --initrd "$T/big.initrd"
+expect "initrd larger than memory" 1 "err:big.initrd: larger than guest memory"
+head -c 62914560 /dev/zero >"$T/large.initrd"
+sprig --mem 64M --initrd "$T/large.initrd"
+expect "initrd that does not fit beside the kernel" 1 "err:does not fit"
+rm -f "$T/big.initrd" "$T/large.initrd"
+sprig --help
+expect "--help lists every key" 0 "out:--kernel" "out:--initrd" "out:--cmdline" "out:--mem" "out:--cpus" "out:--timings"
