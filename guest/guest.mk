@@ -1,0 +1,32 @@
+# The freestanding test guests (make fragment; the top-level Makefile
+# includes it). Host gcc, no libc, general registers only: this project's
+# hosts cannot emulate SSE/XSAVE-heavy guests (docs/host-notes.md).
+GUEST_OUT := $(BUILD)/guest
+GUEST_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fno-builtin -fno-asynchronous-unwind-tables \
+	-O2 -Wall -Wextra -Werror -Iguest/lib
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/lib/guest.ld -Wl,--build-id=none \
+	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
+GUEST_LIB := $(patsubst guest/lib/%.c,$(GUEST_OUT)/obj/%.o,$(wildcard guest/lib/*.c)) \
+	$(GUEST_OUT)/obj/trampoline.o
+GUEST_ELFS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello64.elf $(GUEST_OUT)/testguest.elf
+
+$(GUEST_OUT)/obj/%.o: guest/lib/%.c guest/lib/guest.h guest/lib/layout.h
+	@mkdir -p $(dir $@)
+	gcc $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/obj/%.o: guest/lib/%.S guest/lib/layout.h
+	@mkdir -p $(dir $@)
+	gcc $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/obj/%.o: guest/%.c guest/lib/guest.h guest/lib/layout.h
+	@mkdir -p $(dir $@)
+	gcc $(GUEST_CFLAGS) -c $< -o $@
+
+# PVH guests: 32-bit entry through the Xen ELF note (QEMU boots them too).
+$(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/pvh_entry.o $(GUEST_OUT)/obj/%.o $(GUEST_LIB) guest/lib/guest.ld
+	gcc $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+
+# The same hello, entered in long mode as a plain ELF64.
+$(GUEST_OUT)/hello64.elf: $(GUEST_OUT)/obj/elf64_entry.o $(GUEST_OUT)/obj/hello.o $(GUEST_LIB) guest/lib/guest.ld
+	gcc $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)

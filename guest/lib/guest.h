@@ -1,0 +1,88 @@
+/* The guests' tiny runtime: port I/O, console, boot info, ACPI, SMP. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "layout.h"
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline void cpu_relax(void) { __asm__ volatile("pause"); }
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+static inline void halt_forever(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+/* console.c: COM1, one line at a time under a lock shared by all CPUs. */
+void console_lock(void);
+void console_unlock(void);
+void console_write(const char *s, size_t n);
+void print(const char *format, ...);  /* %s %c %d %u %x %lx %lu %%, locked */
+
+/* string.c: what the compiler may call, and a few helpers. */
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+size_t strlen(const char *s);
+int strncmp(const char *a, const char *b, size_t n);
+const char *cmdline_value(const char *cmdline, const char *key);  /* "key=..." or NULL */
+uint64_t parse_u64(const char *s);
+
+/* boot_info.c: what the VMM handed over (PVH hvm_start_info). */
+struct boot_info {
+	const char *cmdline;
+	uint64_t rsdp;
+	uint64_t ram_bytes;
+	unsigned memmap_entries;
+	uint64_t start_info;
+};
+extern struct boot_info boot_info;
+bool boot_info_read(uint64_t start_info);
+void boot_info_print_memmap(void);
+bool boot_info_overlaps(uint64_t start, uint64_t end);
+
+/* acpi.c: local APIC ids from the MADT (or the MP table). */
+unsigned acpi_find_cpus(uint32_t *apic_ids, unsigned max, uint64_t *lapic_base);
+
+/* smp.c: wake every AP through the local APIC; returns how many came up. */
+unsigned smp_start_aps(const uint32_t *apic_ids, unsigned count, uint64_t lapic_base);
+uint32_t this_apic_id(void);
+
+/* end.c: the microVM way to stop: i8042 reset, then isa-debug-exit. */
+void reset_machine(void) __attribute__((noreturn));
+void debug_exit(uint8_t value) __attribute__((noreturn));
+
+/* Each guest provides these. */
+void guest_main(void);
+void ap_main(uint32_t apic_id);
+
+#endif

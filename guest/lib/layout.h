@@ -1,0 +1,14 @@
+/* Shared by the guests' C and assembly. */
+#ifndef GUEST_LAYOUT_H
+#define GUEST_LAYOUT_H
+
+#define GDT_CODE32 0x08
+#define GDT_DATA 0x10
+#define GDT_CODE64 0x18
+#define BOOT_STACK_SIZE 16384
+#define AP_STACK_SIZE 8192
+#define MAX_CPUS 64
+/* The VMM leaves [0x1000, 0x5000) to us; SIPI vectors are page numbers below 1 MiB. */
+#define TRAMPOLINE_BASE 0x1000
+
+#endif

@@ -1,0 +1,14 @@
+/* From the entry stub to the guest's main. */
+#include "guest.h"
+
+void guest_start(uint64_t start_info);
+
+void guest_start(uint64_t start_info)
+{
+	if (!boot_info_read(start_info)) {
+		print("guest: no hvm_start_info at 0x%lx\n", start_info);
+		debug_exit(3);
+	}
+	guest_main();
+	reset_machine();
+}
