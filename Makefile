@@ -31,7 +31,7 @@ $(DEPS_STAMP): tools/deps
 	@touch $@
 deps: $(DEPS_STAMP)
 
-$(SECCOMP_DIR)/lib/libseccomp.a: tools/build-libseccomp | $(DEPS_STAMP)
+$(SECCOMP_DIR)/lib/libseccomp.a: | $(DEPS_STAMP)
 	tools/build-libseccomp $(SECCOMP_DIR)
 
 $(BUILD)/release/%.o: %.c $(SECCOMP_DIR)/lib/libseccomp.a

@@ -3,6 +3,7 @@
  * Named CPU models and feature filtering build on this (docs/cpu-models.md). */
 #include "cpu.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,14 @@ static void set_topology(struct kvm_cpuid_entry2 *e, unsigned cpus, unsigned api
 	}
 }
 
+/* KVM leaves the brand string to userspace (QEMU fills it from its CPU
+ * model); until models exist, the host's brand is the honest answer. */
+static void set_brand(struct kvm_cpuid_entry2 *e)
+{
+	if (e->function >= 0x80000002 && e->function <= 0x80000004)
+		__cpuid(e->function, e->eax, e->ebx, e->ecx, e->edx);
+}
+
 int vcpu_set_cpuid(struct vcpu *v)
 {
 	const struct kvm_cpuid2 *supported = v->vm->cpuid;
@@ -69,8 +78,10 @@ int vcpu_set_cpuid(struct vcpu *v)
 	if (!c)
 		return -ENOMEM;
 	memcpy(c, supported, size);
-	for (unsigned i = 0; i < c->nent; i++)
+	for (unsigned i = 0; i < c->nent; i++) {
 		set_topology(&c->entries[i], v->vm->nr_vcpus, v->index);
+		set_brand(&c->entries[i]);
+	}
 	int err = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
 	free(c);
 	return err;

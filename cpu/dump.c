@@ -2,6 +2,7 @@
  * faulting instruction and the mode the vCPU was in. */
 #include "cpu.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 
@@ -29,11 +30,19 @@ void vcpu_dump(struct vcpu *v, const char *what)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	FILE *out = stderr;
+	bool have_regs = ioctl(v->fd, KVM_GET_REGS, &r) == 0;
+	bool have_sregs = ioctl(v->fd, KVM_GET_SREGS, &s) == 0;
 	flockfile(out);  /* one vCPU's dump stays in one piece */
 	fprintf(out, "sprig: vCPU %u: %s\n", v->index, what);
-	if (ioctl(v->fd, KVM_GET_REGS, &r) == 0)
+	/* On AMD the VMCB is undefined after a shutdown intercept, so KVM
+	 * resets the vCPU before telling us: say so rather than mislead. */
+	if (v->run->exit_reason == KVM_EXIT_SHUTDOWN && have_regs && have_sregs && r.rip == 0xfff0 &&
+	    s.cs.base == 0xffff0000)
+		fprintf(out, "  (KVM reset this vCPU before reporting the triple fault, as it does on AMD:\n"
+			     "   the registers below are the reset state, not the faulting state)\n");
+	if (have_regs)
 		dump_regs(out, &r);
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) == 0) {
+	if (have_sregs) {
 		fprintf(out, "  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %016llx\n",
 			s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
 		dump_segment(out, "cs", &s.cs);
