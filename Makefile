@@ -60,7 +60,7 @@ $(BUILD)/asan/sprig: $(ASAN_OBJS) $(BUILD)/asan/embed.o
 include tests/tests.mk
 include bench/bench.mk
 
-run: $(BUILD)/sprig
+run: all
 	tools/run-default $(BUILD)/sprig
 
 clean:
