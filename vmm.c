@@ -103,29 +103,45 @@ static void unmap_file(struct image *img)
 		munmap((void *)img->data, img->size);
 }
 
-/* Load kernel and initrd and write the boot data; all failures here are
- * the user's input. */
-static int load_guest(struct vm *vm, const struct config *c, struct boot_kernel *boot)
+/* The user's kernel and initrd, mapped before KVM is touched so that bad
+ * input is reported as such on any host. */
+struct guest_files {
+	struct image kernel, initrd;
+	const char *kernel_name;
+};
+
+static int open_guest_files(const struct config *c, struct guest_files *f)
 {
-	struct image kernel = { sprig_hello_elf, (size_t)(sprig_hello_elf_end - sprig_hello_elf), false };
-	struct image initrd = { NULL, 0, false };
-	const char *kernel_name = c->kernel[0] ? c->kernel : "built-in hello guest";
-	if ((c->kernel[0] && map_file(c->kernel, c->mem, &kernel)) ||
-	    (c->initrd[0] && map_file(c->initrd, c->mem, &initrd)))
+	f->kernel = (struct image){ sprig_hello_elf, (size_t)(sprig_hello_elf_end - sprig_hello_elf), false };
+	f->initrd = (struct image){ NULL, 0, false };
+	f->kernel_name = c->kernel[0] ? c->kernel : "built-in hello guest";
+	if (c->kernel[0] && map_file(c->kernel, c->mem, &f->kernel))
 		return -1;
+	return c->initrd[0] ? map_file(c->initrd, c->mem, &f->initrd) : 0;
+}
+
+static void close_guest_files(struct guest_files *f)
+{
+	unmap_file(&f->kernel);
+	unmap_file(&f->initrd);
+}
+
+/* Load the kernel and write the boot data; failures are the user's input. */
+static int load_guest(struct vm *vm, const struct config *c, const struct guest_files *f,
+		      struct boot_kernel *boot)
+{
 	char why[BOOT_WHY_SIZE] = "";
-	int err = boot_elf_load(&vm->mem, kernel.data, kernel.size, boot, why);
-	if (err) {
-		fprintf(stderr, "sprig: %s: %s\n", kernel_name, why);
-	} else {
-		struct boot_setup setup = { c->cmdline[0] ? c->cmdline : NULL, initrd.data,
-					    initrd.size, (unsigned)c->cpus };
-		if ((err = boot_prepare(&vm->mem, boot, &setup, why)))
-			fprintf(stderr, "sprig: %s: %s\n", c->initrd[0] ? c->initrd : kernel_name, why);
+	if (boot_elf_load(&vm->mem, f->kernel.data, f->kernel.size, boot, why)) {
+		fprintf(stderr, "sprig: %s: %s\n", f->kernel_name, why);
+		return -1;
 	}
-	unmap_file(&kernel);
-	unmap_file(&initrd);
-	return err;
+	struct boot_setup setup = { c->cmdline[0] ? c->cmdline : NULL, f->initrd.data, f->initrd.size,
+				    (unsigned)c->cpus };
+	if (boot_prepare(&vm->mem, boot, &setup, why)) {
+		fprintf(stderr, "sprig: %s: %s\n", c->initrd[0] ? c->initrd : f->kernel_name, why);
+		return -1;
+	}
+	return 0;
 }
 
 /* SIGTERM, SIGINT and SIGHUP arrive through a signalfd in the main loop;
@@ -190,6 +206,9 @@ static int run_vm(const struct config *c)
 	static struct vm vm;
 	static struct devices devices;
 	char why[CPU_WHY_SIZE];
+	struct guest_files files;
+	if (open_guest_files(c, &files))
+		return SPRIG_EXIT_BAD_INPUT;
 	int signal_fd = block_signals();
 	if (signal_fd < 0 || cpu_signals_init())
 		return fail(SPRIG_EXIT_HOST, "signal setup: %s", strerror(errno));
@@ -201,7 +220,9 @@ static int run_vm(const struct config *c)
 		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
 	phase_ns[PHASE_MEM] = devices_now_ns();
 	struct boot_kernel boot;
-	if (load_guest(&vm, c, &boot))
+	int loaded = load_guest(&vm, c, &files, &boot);
+	close_guest_files(&files);
+	if (loaded)
 		return SPRIG_EXIT_BAD_INPUT;
 	devices_init(&devices, STDOUT_FILENO, vm_request_stop, &vm);
 	vm.devices = &devices;
