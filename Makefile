@@ -20,6 +20,8 @@ ASAN_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-fr
 ASAN_OBJS := $(VMM_SRCS:%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all run test bench fuzz clean deps
+# Keep intermediate objects (the guests' chained pattern rules) between builds.
+.SECONDARY:
 all: $(BUILD)/sprig $(BUILD)/asan/sprig guests
 
 include guest/guest.mk
