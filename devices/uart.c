@@ -4,6 +4,8 @@
 #include "bus.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <string.h>
 #include <unistd.h>
 
 enum {
@@ -25,34 +27,47 @@ void uart_init(struct uart *uart, int out_fd)
 	uart->out_len = 0;
 }
 
-/* Called with the lock held. A console that went away (EPIPE) must not
- * stop the guest, so write errors drop the bytes. */
-static void flush_locked(struct uart *uart)
+/* Called with the lock held. A console nobody reads must not wedge sprig:
+ * a kick (EINTR) ends the attempt with the bytes kept for later, a console
+ * that went away (EPIPE) drops them, and `wait_ms` >= 0 bounds how long
+ * a full pipe may stall the caller. */
+static void flush_locked(struct uart *uart, int wait_ms)
 {
 	unsigned done = 0;
+	bool drop = false;
 	while (done < uart->out_len) {
-		ssize_t n = write(uart->out_fd, uart->out + done, uart->out_len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+		struct pollfd ready = { .fd = uart->out_fd, .events = POLLOUT };
+		if (wait_ms >= 0 && poll(&ready, 1, wait_ms) <= 0) {
+			drop = true;
 			break;
+		}
+		ssize_t n = write(uart->out_fd, uart->out + done, uart->out_len - done);
+		if (n <= 0) {
+			drop = n == 0 || (errno != EINTR && errno != EAGAIN);
+			break;
+		}
 		done += (unsigned)n;
 	}
-	uart->out_len = 0;
+	if (drop)
+		done = uart->out_len;
+	memmove(uart->out, uart->out + done, uart->out_len - done);
+	uart->out_len -= done;
 }
 
 void uart_flush(struct uart *uart)
 {
 	pthread_mutex_lock(&uart->lock);
-	flush_locked(uart);
+	flush_locked(uart, 100);
 	pthread_mutex_unlock(&uart->lock);
 }
 
 static void transmit(struct uart *uart, uint8_t byte)
 {
+	if (uart->out_len == sizeof(uart->out))
+		uart->out_len = 0;  /* the console is stuck: lose output, not the VM */
 	uart->out[uart->out_len++] = (char)byte;
 	if (byte == '\n' || uart->out_len == sizeof(uart->out))
-		flush_locked(uart);
+		flush_locked(uart, -1);
 }
 
 static uint8_t read_reg(struct uart *uart, unsigned reg)

@@ -48,6 +48,9 @@ void guest_main(void)
 		print("testguest: spinning\n");
 		for (;;)
 			cpu_relax();
+	} else if (!strncmp(action, "flood", 5)) {
+		for (uint64_t i = 0;; i++)
+			print("testguest: flood line %lu, enough text to fill a pipe quickly\n", i);
 	} else if (!strncmp(action, "halt", 4)) {
 		print("testguest: halting\n");
 		halt_forever();

@@ -24,19 +24,6 @@ _start:
 	hlt
 	jmp 2b
 
-	.section .rodata
-	.p2align 3
-gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff
-	.quad 0x00cf92000000ffff
-	.quad 0x00af9a000000ffff
-gdt_end:
-	.globl gdt_descriptor
-gdt_descriptor:
-	.word gdt_end - gdt - 1
-	.quad gdt
-
 	.section .bss
 	.p2align 4
 	.skip BOOT_STACK_SIZE

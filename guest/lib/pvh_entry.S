@@ -71,19 +71,6 @@ long_mode:
 	hlt
 	jmp 3b
 
-	.section .rodata
-	.p2align 3
-	.globl gdt, gdt_descriptor
-gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff	/* 0x08 32-bit code */
-	.quad 0x00cf92000000ffff	/* 0x10 data */
-	.quad 0x00af9a000000ffff	/* 0x18 64-bit code */
-gdt_end:
-gdt_descriptor:
-	.word gdt_end - gdt - 1
-	.quad gdt
-
 	.section .bss
 	.p2align 12
 	.globl page_tables

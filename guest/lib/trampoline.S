@@ -57,15 +57,11 @@ long_mode:
 	hlt
 	jmp 2b
 
-	.p2align 3
-tramp_gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff
-	.quad 0x00cf92000000ffff
-	.quad 0x00af9a000000ffff
+	/* Real mode reaches only this copy, but the GDT it names may live
+	 * anywhere in the low 4 GiB: the kernel image's own. */
 tramp_gdt_descriptor:
-	.word tramp_gdt_descriptor - tramp_gdt - 1
-	.long ABS(tramp_gdt)
+	.word gdt_limit
+	.long gdt
 trampoline_cr3:
 	.long 0
 trampoline_end:

@@ -140,6 +140,35 @@ for action in spin halt; do
 	expect "SIGTERM stops a ${action}ing guest ($threads threads, all gone)" 0 "err:terminating on SIGTERM"
 done
 
+# --- a console nobody reads must not keep sprig from stopping
+mkfifo "$T/console"
+sleep 60 <"$T/console" &
+reader=$!
+"$SPRIG" --kernel "$TESTGUEST" --cmdline action=flood >"$T/console" 2>"$T/err" </dev/null &
+pid=$!
+# Wait until a vCPU thread is really stuck writing to the full pipe.
+i=0
+while ! cat /proc/$pid/task/*/wchan 2>/dev/null | grep -q pipe_write && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ $i -lt 300 ] || echo "note: the console pipe never filled; the test below proves less"
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$pid" 2>/dev/null; then
+	kill -KILL "$pid"
+	: >"$T/out"
+	fail "SIGTERM stops a guest whose console is stuck" "still running 10 s after SIGTERM"
+else
+	wait "$pid"
+	status=$?
+	: >"$T/out"
+	expect "SIGTERM stops a guest whose console is stuck" 0 "err:terminating on SIGTERM"
+fi
+kill "$reader" 2>/dev/null
+wait "$reader" 2>/dev/null
+
 # --- every error path: one line naming the cause, documented status
 sprig --kernel "$T/missing.elf"
 expect "missing kernel file" 1 "err:sprig: $T/missing.elf: No such file or directory"
