@@ -202,8 +202,8 @@ static int parse_flag(struct config *config, int argc, char **argv, int i, char 
 	const char *dot = memchr(name, '.', name_len);
 	char section[64] = "";
 	if (dot) {
-		if ((size_t)(dot - name) >= sizeof(section))
-			return fail(error, "unknown option '%s'", argv[i]);
+		if (dot == name || (size_t)(dot - name) >= sizeof(section))
+			return fail(error, "unknown option '%s' (see sprig --help)", argv[i]);
 		memcpy(section, name, (size_t)(dot - name));
 		name_len -= (size_t)(dot - name) + 1;
 		name = dot + 1;

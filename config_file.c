@@ -69,9 +69,11 @@ static int quoted_value(struct cursor *c, const char *v, size_t len, char *out, 
 	out[n] = 0;
 	if (i >= len)
 		return fail(error, c, "unterminated quoted value");
-	for (i++; i < len && is_blank(v[i]); i++)
-		;
-	if (i < len && v[i] != '#')
+	size_t after = ++i;
+	while (i < len && is_blank(v[i]))
+		i++;
+	/* As for bare values, a comment needs a blank before its `#`. */
+	if (i < len && (v[i] != '#' || i == after))
 		return fail(error, c, "text after the closing quote");
 	return 0;
 }
@@ -113,7 +115,7 @@ static int parse_assignment(struct config *config, struct cursor *c, const char 
 		value[n] = 0;
 	}
 	char where[CONFIG_ERROR_SIZE / 2];
-	snprintf(where, sizeof(where), "%s:%u", c->name, c->line);
+	snprintf(where, sizeof(where), "%.200s:%u", c->name, c->line);
 	int index = -1;
 	if (config_set(config, c->section, p, key_len, value, c->name, where, error, &index))
 		return -EINVAL;
@@ -187,6 +189,10 @@ static int read_file(const char *path, char **text, size_t *len, char *error)
 
 int config_parse_file(struct config *config, const char *path, char *error)
 {
+	if (!*path) {
+		snprintf(error, CONFIG_ERROR_SIZE, "empty config file name");
+		return -EINVAL;
+	}
 	char *text;
 	size_t len;
 	if (read_file(path, &text, &len, error))

@@ -32,7 +32,7 @@ enum boot_protocol {
 struct boot_kernel {
 	enum boot_protocol protocol;
 	uint64_t entry;       /* guest-physical entry point */
-	uint64_t image_end;   /* first byte after the highest loaded segment */
+	uint64_t image_end;   /* first byte after the highest segment below the MMIO gap */
 };
 
 #define BOOT_WHY_SIZE 160

@@ -40,8 +40,7 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, char *why)
 		return fail(why, "ELF type %u is not an executable", eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0)
 		return fail(why, "bad ELF program header table (entry size %u)", eh->e_phentsize);
-	/* Aligned, so the table can be read in place. */
-	if (eh->e_phoff % 8)
+	if (eh->e_phoff % 8)  /* the ELF spec's alignment; a sign of a damaged file */
 		return fail(why, "ELF program headers are misaligned");
 	if (!fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size))
 		return fail(why, "ELF program headers run past the end of the file");
@@ -83,7 +82,10 @@ static int find_pvh_note(const uint8_t *image, size_t size, const Elf64_Phdr *ph
 static int load_segment(struct guest_mem *mem, const uint8_t *image, size_t size,
 			const Elf64_Phdr *ph, char *why)
 {
-	if (ph->p_filesz > ph->p_memsz || !fits(ph->p_offset, ph->p_filesz, size))
+	if (ph->p_filesz > ph->p_memsz)
+		return fail(why, "ELF segment at offset 0x%" PRIx64 " has more file bytes than memory bytes",
+			    ph->p_offset);
+	if (!fits(ph->p_offset, ph->p_filesz, size))
 		return fail(why, "ELF segment at offset 0x%" PRIx64 " runs past the end of the file",
 			    ph->p_offset);
 	if (ph->p_paddr < MEM_HIGH_RAM_START)
@@ -97,26 +99,27 @@ static int load_segment(struct guest_mem *mem, const uint8_t *image, size_t size
 	return 0;
 }
 
-/* Long-mode guests are entered at e_entry, a virtual address: find the
- * loaded segment holding it and use its physical address. */
-static int entry_to_paddr(const Elf64_Phdr *phs, unsigned n, uint64_t vaddr, uint64_t *paddr)
+/* Program header i, copied out: callers need not align the image. */
+static Elf64_Phdr read_phdr(const uint8_t *image, const Elf64_Ehdr *eh, unsigned i)
 {
-	for (unsigned i = 0; i < n; i++) {
-		const Elf64_Phdr *ph = &phs[i];
-		if (ph->p_type == PT_LOAD && vaddr >= ph->p_vaddr && vaddr - ph->p_vaddr < ph->p_memsz) {
-			*paddr = ph->p_paddr + (vaddr - ph->p_vaddr);
+	Elf64_Phdr ph;
+	memcpy(&ph, image + eh->e_phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+	return ph;
+}
+
+/* The loaded segment holding `addr` (a p_vaddr if `virtual`, else a
+ * p_paddr); returns the physical address in *paddr. */
+static int find_loaded(const uint8_t *image, const Elf64_Ehdr *eh, uint64_t addr, int virtual,
+		       uint64_t *paddr)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph = read_phdr(image, eh, i);
+		uint64_t base = virtual ? ph.p_vaddr : ph.p_paddr;
+		if (ph.p_type == PT_LOAD && addr >= base && addr - base < ph.p_memsz) {
+			*paddr = ph.p_paddr + (addr - base);
 			return 1;
 		}
 	}
-	return 0;
-}
-
-static int entry_is_loaded(const Elf64_Phdr *phs, unsigned n, uint64_t paddr)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (phs[i].p_type == PT_LOAD && paddr >= phs[i].p_paddr &&
-		    paddr - phs[i].p_paddr < phs[i].p_memsz)
-			return 1;
 	return 0;
 }
 
@@ -129,20 +132,20 @@ int boot_elf_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 	int err = check_header(&eh, size, why);
 	if (err)
 		return err;
-	const Elf64_Phdr *phs = (const Elf64_Phdr *)(image + eh.e_phoff);
-	uint64_t pvh_entry = 0, end = 0;
+	uint64_t pvh_entry = 0, end = MEM_HIGH_RAM_START, paddr;
 	int has_pvh = 0, loaded = 0;
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
-		const Elf64_Phdr *ph = &phs[i];
-		if (ph->p_type == PT_NOTE && !has_pvh) {
-			has_pvh = find_pvh_note(image, size, ph, &pvh_entry, why);
+		Elf64_Phdr ph = read_phdr(image, &eh, i);
+		if (ph.p_type == PT_NOTE && !has_pvh) {
+			has_pvh = find_pvh_note(image, size, &ph, &pvh_entry, why);
 			if (has_pvh < 0)
 				return has_pvh;
-		} else if (ph->p_type == PT_LOAD && ph->p_memsz) {
-			if ((err = load_segment(mem, image, size, ph, why)))
+		} else if (ph.p_type == PT_LOAD && ph.p_memsz) {
+			if ((err = load_segment(mem, image, size, &ph, why)))
 				return err;
-			if (ph->p_paddr + ph->p_memsz > end)
-				end = ph->p_paddr + ph->p_memsz;
+			/* Only low RAM matters: the initrd goes above this. */
+			if (ph.p_paddr < MEM_MMIO_GAP_START && ph.p_paddr + ph.p_memsz > end)
+				end = ph.p_paddr + ph.p_memsz;
 			loaded++;
 		}
 	}
@@ -150,13 +153,13 @@ int boot_elf_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 		return fail(why, "ELF image has no loadable segment");
 	kernel->image_end = end;
 	if (has_pvh) {
-		if (!entry_is_loaded(phs, eh.e_phnum, pvh_entry))
+		if (!find_loaded(image, &eh, pvh_entry, 0, &paddr))
 			return fail(why, "PVH entry 0x%" PRIx64 " is outside the loaded image", pvh_entry);
 		kernel->protocol = BOOT_PVH;
 		kernel->entry = pvh_entry;
 		return 0;
 	}
-	if (!entry_to_paddr(phs, eh.e_phnum, eh.e_entry, &kernel->entry))
+	if (!find_loaded(image, &eh, eh.e_entry, 1, &kernel->entry))
 		return fail(why, "ELF entry 0x%" PRIx64 " is outside the loaded image", eh.e_entry);
 	if (kernel->entry >= MEM_MMIO_GAP_START)
 		return fail(why, "ELF entry 0x%" PRIx64 " is not identity mapped (above 3 GiB)", kernel->entry);

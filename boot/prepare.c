@@ -80,6 +80,10 @@ static uint64_t place_initrd(struct guest_mem *mem, uint64_t kernel_end, size_t 
 int boot_prepare(struct guest_mem *mem, const struct boot_kernel *kernel,
 		 const struct boot_setup *setup, char *why)
 {
+	if (setup->cpus == 0) {
+		snprintf(why, BOOT_WHY_SIZE, "a VM needs at least one vCPU");
+		return -EINVAL;
+	}
 	struct hvm_start_info *info = guest_mem_ptr(mem, BOOT_START_INFO_GPA, sizeof(*info));
 	if (!info || write_gdt(mem))
 		return -EINVAL;
