@@ -1,17 +1,31 @@
-# libFuzzer targets (clang), and the seeds they start from.
+# libFuzzer targets (a make fragment: tests/tests.mk includes it; BUILD,
+# CC, DEPS_STAMP and, when defined, GUEST_ELFS come from the top level).
+# clang with the fuzzer runtime, ASan and UBSan; each target is compiled
+# together with the real sources it fuzzes. FUZZ_TARGETS also names the
+# generated ELF seed corpus, so that `make test` builds it too.
 FUZZ_OUT := $(BUILD)/tests/fuzz
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
+FUZZ_CC := clang
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/seeds/elf/elf64.elf
+FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf
+FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
+FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS)
 
-$(FUZZ_OUT)/fuzz_config: tests/fuzz/fuzz_config.c config.c config_file.c mem/layout.c | $(DEPS_STAMP)
-$(FUZZ_OUT)/fuzz_elf: tests/fuzz/fuzz_elf.c boot/elf.c boot/prepare.c boot/acpi.c mem/guest_mem.c \
-	mem/layout.c | $(DEPS_STAMP)
-$(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf: $(wildcard *.h */*.h)
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+# What each target is built from besides its own fuzz_NAME.c.
+$(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c
+$(FUZZ_OUT)/fuzz_elf: boot/elf.c boot/prepare.c boot/acpi.c mem/guest_mem.c mem/layout.c
 
-$(FUZZ_OUT)/seeds/elf/elf64.elf: tests/fuzz/make_elf_seeds.c tests/unit/elf_builder.c | $(DEPS_STAMP)
+$(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -Wall -Wextra -Werror -o $(FUZZ_OUT)/make_elf_seeds $^
-	$(FUZZ_OUT)/make_elf_seeds $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+# Seeds for fuzz_elf: small valid images from the unit tests' builder, and
+# the real test guests when the top level builds them.
+$(FUZZ_ELF_SEEDS): tests/fuzz/make_elf_seeds.c tests/unit/elf_builder.c tests/unit/elf_builder.h \
+		$(GUEST_ELFS) | $(DEPS_STAMP)
+	@rm -rf $(FUZZ_OUT)/seeds/elf && mkdir -p $(FUZZ_OUT)/seeds/elf
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $(FUZZ_OUT)/make_elf_seeds \
+		$(filter %.c,$^)
+	$(FUZZ_OUT)/make_elf_seeds $(FUZZ_OUT)/seeds/elf
+	$(if $(GUEST_ELFS),cp $(GUEST_ELFS) $(FUZZ_OUT)/seeds/elf/)
+	@touch $@

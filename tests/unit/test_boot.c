@@ -1,21 +1,34 @@
-/* Boot data: hvm_start_info, memory map, command line, initrd placement,
- * ACPI tables and the long-mode page tables. */
+/* Boot data as a guest reads it: hvm_start_info and its memory map, the
+ * command line, the initrd, the GDT, ACPI (RSDP -> RSDT/XSDT -> MADT) and
+ * the long-mode identity page tables. */
 #include "helpers.h"
 
 #include <errno.h>
-#include <string.h>
+#include <stdbool.h>
 
 #include "../../boot/boot.h"
 #include "../../boot/start_info.h"
 
+#define PAGE 4096ull
+#define KERNEL_START MEM_HIGH_RAM_START
+#define KERNEL_FILL 0x4b
+#define SDT_HEADER 36  /* every ACPI table's header */
+#define MADT_ENTRIES (SDT_HEADER + 8)
+#define LAPIC_GPA 0xfee00000u
+#define IOAPIC_GPA 0xfec00000u
+
 static struct guest_mem mem;
 static char why[BOOT_WHY_SIZE];
-static const struct boot_kernel pvh = { BOOT_PVH, 0x100000, 0x180000 };
+static const struct boot_kernel pvh = { BOOT_PVH, KERNEL_START, 0x180000 };
+static const struct boot_kernel elf64 = { BOOT_ELF64, KERNEL_START, 0x180000 };
 
-static int fresh(uint64_t size)
+/* RAM as boot_prepare finds it after a load: a kernel at 1 MiB. */
+static void fresh(uint64_t size, const struct boot_kernel *kernel)
 {
 	guest_mem_free(&mem);
-	return guest_mem_init(&mem, size);
+	if (guest_mem_init(&mem, size))
+		fail_msg("guest_mem_init(%llu) failed", (unsigned long long)size);
+	memset(mem.hva + KERNEL_START, KERNEL_FILL, kernel->image_end - KERNEL_START);
 }
 
 static int teardown(void **state)
@@ -25,192 +38,604 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct hvm_start_info *start_info(void)
+static int prepare(const struct boot_kernel *kernel, const struct boot_setup *setup)
 {
-	return guest_mem_ptr(&mem, BOOT_START_INFO_GPA, sizeof(struct hvm_start_info));
+	memset(why, 0, sizeof(why));
+	return boot_prepare(&mem, kernel, setup, why);
 }
 
-static uint8_t sum(const void *p, size_t n)
+static void *at(uint64_t gpa, uint64_t len)
 {
-	uint8_t s = 0;
+	void *p = guest_mem_ptr(&mem, gpa, len);
+	if (!p)
+		fail_msg("[0x%llx, +0x%llx) is not guest RAM", (unsigned long long)gpa,
+			 (unsigned long long)len);
+	return p;
+}
+
+static const struct hvm_start_info *start_info(void)
+{
+	return at(BOOT_START_INFO_GPA, sizeof(struct hvm_start_info));
+}
+
+static const struct hvm_memmap_entry *memmap(void)
+{
+	const struct hvm_start_info *si = start_info();
+	return at(si->memmap_paddr, si->memmap_entries * sizeof(struct hvm_memmap_entry));
+}
+
+static uint8_t byte_sum(const void *p, size_t n)
+{
+	uint8_t sum = 0;
 	for (size_t i = 0; i < n; i++)
-		s += ((const uint8_t *)p)[i];
-	return s;
+		sum += ((const uint8_t *)p)[i];
+	return sum;
 }
 
-static void start_info_and_memmap(void **state)
+static uint32_t le32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* --- hvm_start_info and the memory map --- */
+
+static void start_info_header(void **state)
 {
 	(void)state;
-	assert_int_equal(fresh(5 * MEM_GiB), 0);
+	fresh(16 * MEM_MiB, &pvh);
 	struct boot_setup setup = { .cpus = 1 };
-	assert_int_equal(boot_prepare(&mem, &pvh, &setup, why), 0);
+	assert_int_equal(prepare(&pvh, &setup), 0);
 	const struct hvm_start_info *si = start_info();
 	assert_int_equal(si->magic, HVM_START_MAGIC);
 	assert_int_equal(si->version, 1);
-	assert_int_equal(si->cmdline_paddr, 0);
+	assert_int_equal(si->flags, 0);
 	assert_int_equal(si->nr_modules, 0);
-	const struct hvm_memmap_entry *e =
-		guest_mem_ptr(&mem, si->memmap_paddr, si->memmap_entries * sizeof(*e));
-	assert_non_null(e);
-	assert_int_equal(si->memmap_entries, 5);
-	uint64_t ram = 0;
-	for (unsigned i = 0; i < si->memmap_entries; i++) {
+	assert_int_equal(si->modlist_paddr, 0);
+	assert_int_equal(si->cmdline_paddr, 0);  /* no command line given */
+	assert_int_equal(si->rsdp_paddr, BOOT_ACPI_GPA);
+	assert_int_equal(si->reserved, 0);
+	assert_true(si->memmap_paddr >= BOOT_START_INFO_GPA + sizeof(*si));
+	assert_true(si->memmap_paddr + si->memmap_entries * sizeof(struct hvm_memmap_entry) <=
+		    MEM_LOW_RAM_END);
+}
+
+struct memmap_case {
+	const char *name;
+	uint64_t size;
+	uint32_t count;
+	struct hvm_memmap_entry entries[5];
+};
+
+#define RAM HVM_MEMMAP_TYPE_RAM
+#define RESERVED HVM_MEMMAP_TYPE_RESERVED
+#define LOW_ENTRIES                                                   \
+	{ 0, 0x9fc00, RAM, 0 }, { 0x9fc00, 0x400, RESERVED, 0 },      \
+	{ 0xe0000, 0x20000, RESERVED, 0 }
+
+static const struct memmap_case memmap_cases[] = {
+	{ "memmap: 4 MiB", 4 * MEM_MiB, 4, { LOW_ENTRIES, { MEM_MiB, 3 * MEM_MiB, RAM, 0 } } },
+	{ "memmap: 16 MiB", 16 * MEM_MiB, 4, { LOW_ENTRIES, { MEM_MiB, 15 * MEM_MiB, RAM, 0 } } },
+	{ "memmap: exactly 3 GiB", 3 * MEM_GiB, 4,
+	  { LOW_ENTRIES, { MEM_MiB, 3 * MEM_GiB - MEM_MiB, RAM, 0 } } },
+	{ "memmap: 3 GiB + 4 KiB", 3 * MEM_GiB + 4096, 5,
+	  { LOW_ENTRIES, { MEM_MiB, 3 * MEM_GiB - MEM_MiB, RAM, 0 }, { 4 * MEM_GiB, 4096, RAM, 0 } } },
+	{ "memmap: 5 GiB", 5 * MEM_GiB, 5,
+	  { LOW_ENTRIES, { MEM_MiB, 3 * MEM_GiB - MEM_MiB, RAM, 0 },
+	    { 4 * MEM_GiB, 2 * MEM_GiB, RAM, 0 } } },
+};
+
+/* The map a PVH guest sizes its RAM from: exact, sorted, disjoint, its RAM
+ * entries the ranges mem/ reports, and sprig's ACPI area reserved. */
+static void memmap_is_exact(void **state)
+{
+	const struct memmap_case *c = *state;
+	fresh(c->size, &pvh);
+	struct boot_setup setup = { .cpus = 1 };
+	assert_int_equal(prepare(&pvh, &setup), 0);
+	assert_int_equal(start_info()->memmap_entries, c->count);
+	const struct hvm_memmap_entry *e = memmap();
+	struct mem_range ram[MEM_MAX_RANGES];
+	int nram = guest_mem_ranges(&mem, ram), seen_ram = 0;
+	for (uint32_t i = 0; i < c->count; i++) {
+		assert_int_equal(e[i].addr, c->entries[i].addr);
+		assert_int_equal(e[i].size, c->entries[i].size);
+		assert_int_equal(e[i].type, c->entries[i].type);
+		assert_int_equal(e[i].reserved, 0);
 		if (i)
-			assert_true(e[i].addr >= e[i - 1].addr + e[i - 1].size);  /* sorted, disjoint */
-		if (e[i].type == HVM_MEMMAP_TYPE_RAM)
-			ram += e[i].size;
+			assert_true(e[i].addr >= e[i - 1].addr + e[i - 1].size);
+		if (e[i].type == RAM) {
+			assert_true(seen_ram < nram);
+			assert_int_equal(e[i].addr, ram[seen_ram].gpa);
+			assert_int_equal(e[i].size, ram[seen_ram].size);
+			seen_ram++;
+		}
 	}
-	assert_int_equal(ram, 5 * MEM_GiB - (MEM_HIGH_RAM_START - MEM_LOW_RAM_END));
-	assert_int_equal(e[4].addr, MEM_MMIO_GAP_END);
-	assert_int_equal(e[4].size, 2 * MEM_GiB);
+	assert_int_equal(seen_ram, nram);
 }
 
-static void command_line(void **state)
+/* --- the command line --- */
+
+/* Other callers than the config (which forbids it) may pass 0 vCPUs. */
+static void zero_cpus_is_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(fresh(16 * MEM_MiB), 0);
+	const struct boot_kernel kernel = { BOOT_PVH, KERNEL_START, KERNEL_START + 0x1000 };
+	struct boot_setup setup = { .cpus = 0 };
+	assert_int_equal(prepare(&kernel, &setup), -EINVAL);
+	assert_string_equal(why, "a VM needs at least one vCPU");
+}
+
+static void cmdline_is_copied_and_terminated(void **state)
+{
+	(void)state;
+	fresh(16 * MEM_MiB, &pvh);
+	memset(at(BOOT_CMDLINE_GPA, BOOT_CMDLINE_MAX), 0xff, BOOT_CMDLINE_MAX);
 	struct boot_setup setup = { .cmdline = "console=ttyS0 quiet", .cpus = 1 };
-	assert_int_equal(boot_prepare(&mem, &pvh, &setup, why), 0);
+	assert_int_equal(prepare(&pvh, &setup), 0);
 	assert_int_equal(start_info()->cmdline_paddr, BOOT_CMDLINE_GPA);
-	assert_string_equal(guest_mem_ptr(&mem, BOOT_CMDLINE_GPA, 20), "console=ttyS0 quiet");
-	static char longest[BOOT_CMDLINE_MAX + 1];
-	memset(longest, 'x', BOOT_CMDLINE_MAX - 1);
-	setup.cmdline = longest;
-	assert_int_equal(boot_prepare(&mem, &pvh, &setup, why), 0);
-	longest[BOOT_CMDLINE_MAX - 1] = 'y';
-	assert_int_equal(boot_prepare(&mem, &pvh, &setup, why), -EINVAL);
-	assert_string_equal(why, "command line longer than 4095 bytes");
+	assert_memory_equal(at(BOOT_CMDLINE_GPA, 20), "console=ttyS0 quiet", 20);  /* with its NUL */
 }
 
-static void initrd_placement(void **state)
+static void empty_cmdline_is_still_handed_over(void **state)
 {
 	(void)state;
-	assert_int_equal(fresh(64 * MEM_MiB), 0);
-	static uint8_t initrd[3 * 4096 + 5];
-	memset(initrd, 0x5a, sizeof(initrd));
-	struct boot_setup setup = { .initrd = initrd, .initrd_size = sizeof(initrd), .cpus = 1 };
-	assert_int_equal(boot_prepare(&mem, &pvh, &setup, why), 0);
+	fresh(16 * MEM_MiB, &pvh);
+	memset(at(BOOT_CMDLINE_GPA, 16), 0xff, 16);
+	struct boot_setup setup = { .cmdline = "", .cpus = 1 };
+	assert_int_equal(prepare(&pvh, &setup), 0);
+	assert_int_equal(start_info()->cmdline_paddr, BOOT_CMDLINE_GPA);
+	assert_int_equal(*(const char *)at(BOOT_CMDLINE_GPA, 1), 0);
+}
+
+static void longest_cmdline_fits(void **state)
+{
+	(void)state;
+	fresh(16 * MEM_MiB, &pvh);
+	static char longest[BOOT_CMDLINE_MAX];
+	memset(longest, 'x', BOOT_CMDLINE_MAX - 1);
+	struct boot_setup setup = { .cmdline = longest, .cpus = 1 };
+	assert_int_equal(prepare(&pvh, &setup), 0);
+	const char *copy = at(BOOT_CMDLINE_GPA, BOOT_CMDLINE_MAX);
+	assert_memory_equal(copy, longest, BOOT_CMDLINE_MAX);
+	assert_int_equal(copy[BOOT_CMDLINE_MAX - 1], 0);
+}
+
+static void over_long_cmdline_is_refused(void **state)
+{
+	(void)state;
+	fresh(16 * MEM_MiB, &pvh);
+	static char too_long[BOOT_CMDLINE_MAX + 1];
+	memset(too_long, 'y', BOOT_CMDLINE_MAX);
+	struct boot_setup setup = { .cmdline = too_long, .cpus = 1 };
+	assert_int_equal(prepare(&pvh, &setup), -EINVAL);
+	assert_string_equal(why, "command line longer than 4095 bytes");
+	assert_int_equal(*(const char *)at(BOOT_CMDLINE_GPA, 1), 0);  /* nothing copied */
+}
+
+/* --- the initrd --- */
+
+static const struct hvm_modlist_entry *module0(void)
+{
 	const struct hvm_start_info *si = start_info();
 	assert_int_equal(si->nr_modules, 1);
-	const struct hvm_modlist_entry *mod = guest_mem_ptr(&mem, si->modlist_paddr, sizeof(*mod));
-	assert_int_equal(mod->paddr % 4096, 0);
-	assert_int_equal(mod->size, sizeof(initrd));
-	assert_true(mod->paddr >= pvh.image_end);
-	assert_true(mod->paddr + mod->size <= 64 * MEM_MiB);
-	assert_true(mod->paddr + mod->size > 64 * MEM_MiB - 4096);  /* as high as it fits */
-	assert_memory_equal(guest_mem_ptr(&mem, mod->paddr, mod->size), initrd, sizeof(initrd));
+	return at(si->modlist_paddr, sizeof(struct hvm_modlist_entry));
 }
 
-static void initrd_that_does_not_fit(void **state)
+/* Page aligned, above the kernel, as high as it fits in low RAM, intact. */
+static void assert_initrd_placed(const struct boot_kernel *kernel, const uint8_t *initrd,
+				 size_t size)
+{
+	const struct hvm_modlist_entry *mod = module0();
+	assert_int_equal(mod->size, size);
+	assert_int_equal(mod->cmdline_paddr, 0);
+	assert_int_equal(mod->reserved, 0);
+	assert_int_equal(mod->paddr % PAGE, 0);
+	assert_true(mod->paddr >= kernel->image_end);
+	assert_true(mod->paddr + size <= mem.low_size);
+	assert_int_equal(mod->paddr, (mem.low_size - size) & ~(PAGE - 1));
+	assert_memory_equal(at(mod->paddr, size), initrd, size);
+}
+
+static void initrd_is_placed_high_and_aligned(void **state)
 {
 	(void)state;
-	assert_int_equal(fresh(4 * MEM_MiB), 0);
-	static uint8_t big[3 * MEM_MiB];
-	struct boot_setup setup = { .initrd = big, .initrd_size = sizeof(big), .cpus = 1 };
-	/* 4 MiB of RAM, kernel ends at 1.5 MiB: 3 MiB cannot fit above it. */
-	assert_int_equal(boot_prepare(&mem, &pvh, &setup, why), -EINVAL);
-	assert_non_null(strstr(why, "does not fit"));
-	setup.initrd_size = 2 * MEM_MiB;
-	assert_int_equal(boot_prepare(&mem, &pvh, &setup, why), 0);
+	static uint8_t initrd[3 * PAGE + 5];
+	for (size_t i = 0; i < sizeof(initrd); i++)
+		initrd[i] = (uint8_t)(i * 13 + 7);
+	fresh(64 * MEM_MiB, &pvh);
+	struct boot_setup setup = { .initrd = initrd, .initrd_size = sizeof(initrd), .cpus = 1 };
+	assert_int_equal(prepare(&pvh, &setup), 0);
+	assert_initrd_placed(&pvh, initrd, sizeof(initrd));
+	assert_int_equal(module0()->paddr, 64 * MEM_MiB - 4 * PAGE);
+	const struct hvm_start_info *si = start_info();
+	/* The module list is boot data: below 1 MiB, clear of start_info. */
+	assert_true(si->modlist_paddr >= BOOT_START_INFO_GPA + sizeof(*si));
+	assert_true(si->modlist_paddr + sizeof(struct hvm_modlist_entry) <= MEM_LOW_RAM_END);
 }
 
-/* The MADT's processor entries, as a guest would read them. */
-static unsigned madt_cpus(const uint8_t *madt, unsigned *x2apic, unsigned *ioapics)
+static void initrd_stays_below_the_mmio_gap(void **state)
 {
-	uint32_t length;
-	memcpy(&length, madt + 4, 4);
-	unsigned cpus = 0;
-	*x2apic = *ioapics = 0;
-	for (uint32_t off = 44; off < length; off += madt[off + 1]) {
-		assert_true(madt[off + 1] >= 2);
-		if (madt[off] == 0 || madt[off] == 9) {
-			uint32_t id;
-			if (madt[off] == 0)
-				id = madt[off + 3];
-			else
-				memcpy(&id, madt + off + 4, 4), (*x2apic)++;
-			assert_int_equal(id, cpus);  /* APIC ids are 0..N-1 in order */
-			cpus++;
+	(void)state;
+	static uint8_t initrd[PAGE + 1] = { 1, 2, 3 };
+	fresh(5 * MEM_GiB, &pvh);
+	struct boot_setup setup = { .initrd = initrd, .initrd_size = sizeof(initrd), .cpus = 1 };
+	assert_int_equal(prepare(&pvh, &setup), 0);
+	assert_initrd_placed(&pvh, initrd, sizeof(initrd));
+	assert_int_equal(module0()->paddr, MEM_MMIO_GAP_START - 2 * PAGE);
+}
+
+/* A kernel ending mid-page: the initrd may start at the next page and not
+ * a byte lower, and one more byte no longer fits. */
+static void initrd_filling_all_ram_above_the_kernel(void **state)
+{
+	(void)state;
+	const struct boot_kernel kernel = { BOOT_PVH, KERNEL_START, 0x180001 };
+	const size_t room = 16 * MEM_MiB - 0x181000;
+	uint8_t *initrd = malloc(room + 1);
+	assert_non_null(initrd);
+	memset(initrd, 0x3c, room + 1);
+	fresh(16 * MEM_MiB, &kernel);
+	struct boot_setup setup = { .initrd = initrd, .initrd_size = room, .cpus = 1 };
+	assert_int_equal(prepare(&kernel, &setup), 0);
+	assert_initrd_placed(&kernel, initrd, room);
+	assert_int_equal(module0()->paddr, 0x181000);
+	setup.initrd_size = room + 1;
+	assert_int_equal(prepare(&kernel, &setup), -EINVAL);
+	assert_string_equal(why, "initrd of 15200257 bytes does not fit in guest RAM below 0x1000000");
+	free(initrd);
+}
+
+static void initrd_larger_than_ram_is_refused(void **state)
+{
+	(void)state;
+	static uint8_t initrd[1];
+	fresh(4 * MEM_MiB, &pvh);
+	struct boot_setup setup = { .initrd = initrd, .initrd_size = 5 * MEM_MiB, .cpus = 1 };
+	assert_int_equal(prepare(&pvh, &setup), -EINVAL);
+	assert_string_equal(why, "initrd of 5242880 bytes does not fit in guest RAM below 0x400000");
+	setup.initrd_size = SIZE_MAX;
+	assert_int_equal(prepare(&pvh, &setup), -EINVAL);
+	assert_contains(why, "does not fit in guest RAM");
+}
+
+static void initrd_with_no_room_above_the_kernel_is_refused(void **state)
+{
+	(void)state;
+	static uint8_t initrd[1];
+	const struct boot_kernel kernel = { BOOT_PVH, KERNEL_START, 16 * MEM_MiB };
+	fresh(16 * MEM_MiB, &kernel);
+	struct boot_setup setup = { .initrd = initrd, .initrd_size = 1, .cpus = 1 };
+	assert_int_equal(prepare(&kernel, &setup), -EINVAL);
+	assert_contains(why, "initrd of 1 bytes does not fit");
+}
+
+/* Writing boot data never touches the kernel loaded at 1 MiB. */
+static void prepare_leaves_the_kernel_alone(void **state)
+{
+	(void)state;
+	static uint8_t initrd[2 * PAGE];
+	fresh(8 * MEM_MiB, &elf64);
+	struct boot_setup setup = { .cmdline = "x", .initrd = initrd, .initrd_size = sizeof(initrd),
+				    .cpus = 300 };
+	assert_int_equal(prepare(&elf64, &setup), 0);
+	const uint8_t *kernel = at(KERNEL_START, elf64.image_end - KERNEL_START);
+	for (uint64_t i = 0; i < elf64.image_end - KERNEL_START; i++)
+		if (kernel[i] != KERNEL_FILL)
+			fail_msg("boot_prepare wrote kernel byte 0x%llx",
+				 (unsigned long long)(KERNEL_START + i));
+}
+
+/* --- ACPI --- */
+
+struct madt_census {
+	unsigned cpus, x2apic, ioapics, overrides, nmis;
+};
+
+/* Walk the MADT's entries as a guest does, checking each one on the way. */
+static struct madt_census walk_madt(const uint8_t *madt, uint32_t length)
+{
+	struct madt_census n = { 0 };
+	uint32_t off = MADT_ENTRIES;
+	while (off < length) {
+		const uint8_t *e = madt + off;
+		assert_true(length - off >= 2 && e[1] >= 2 && e[1] <= length - off);
+		uint32_t id = 0;
+		switch (e[0]) {
+		case 0:  /* processor local APIC */
+			assert_int_equal(e[1], 8);
+			assert_int_equal(e[2], e[3]);        /* ACPI uid = APIC id */
+			assert_int_equal(le32(e + 4), 1);    /* enabled */
+			id = e[3];
+			assert_true(id <= 254);              /* 255 is the broadcast id */
+			assert_int_equal(id, n.cpus++);
+			break;
+		case 9:  /* processor local x2APIC */
+			assert_int_equal(e[1], 16);
+			assert_int_equal(e[2] | e[3], 0);
+			id = le32(e + 4);
+			assert_int_equal(le32(e + 8), 1);
+			assert_int_equal(le32(e + 12), id);
+			assert_true(id > 254);
+			assert_int_equal(id, n.cpus++);
+			n.x2apic++;
+			break;
+		case 1:  /* IOAPIC */
+			assert_int_equal(e[1], 12);
+			assert_int_equal(le32(e + 4), IOAPIC_GPA);
+			assert_int_equal(le32(e + 8), 0);    /* GSI base */
+			n.ioapics++;
+			break;
+		case 2:  /* interrupt source override: the PIT's IRQ 0 on GSI 2 */
+			assert_int_equal(e[1], 10);
+			assert_int_equal(e[2], 0);
+			assert_int_equal(e[3], 0);
+			assert_int_equal(le32(e + 4), 2);
+			n.overrides++;
+			break;
+		case 4:  /* local APIC NMI */
+			assert_int_equal(e[1], 6);
+			n.nmis++;
+			break;
+		default:
+			fail_msg("unexpected MADT entry type %u at offset %u", e[0], off);
 		}
-		if (madt[off] == 1)
-			(*ioapics)++;
+		off += e[1];
 	}
-	return cpus;
+	assert_int_equal(off, length);  /* the entries fill the table exactly */
+	return n;
 }
 
-static void acpi_tables(void **state)
+/* Where the XSDT says the MADT is. */
+static uint64_t madt_gpa(void)
 {
-	(void)state;
-	unsigned counts[] = { 1, 2, 8, 254, 255, 256, 1024, 8192 /* the config's maximum */ };
-	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		assert_int_equal(fresh(16 * MEM_MiB), 0);
-		uint64_t rsdp_gpa = boot_acpi_build(&mem, counts[i]);
-		assert_int_equal(rsdp_gpa, BOOT_ACPI_GPA);
-		const uint8_t *rsdp = guest_mem_ptr(&mem, rsdp_gpa, 36);
-		assert_memory_equal(rsdp, "RSD PTR ", 8);
-		assert_int_equal(sum(rsdp, 20), 0);
-		assert_int_equal(sum(rsdp, 36), 0);
-		uint64_t xsdt_gpa;
-		uint32_t rsdt_gpa, length;
-		memcpy(&xsdt_gpa, rsdp + 24, 8);
-		memcpy(&rsdt_gpa, rsdp + 16, 4);
-		const uint8_t *xsdt = guest_mem_ptr(&mem, xsdt_gpa, 44);
-		const uint8_t *rsdt = guest_mem_ptr(&mem, rsdt_gpa, 40);
-		assert_memory_equal(xsdt, "XSDT", 4);
-		assert_int_equal(sum(xsdt, 44), 0);
-		assert_memory_equal(rsdt, "RSDT", 4);
-		assert_int_equal(sum(rsdt, 40), 0);
-		uint64_t madt_gpa;
-		memcpy(&madt_gpa, xsdt + 36, 8);
-		const uint8_t *madt = guest_mem_ptr(&mem, madt_gpa, 44);
-		assert_memory_equal(madt, "APIC", 4);
-		memcpy(&length, madt + 4, 4);
-		assert_non_null(guest_mem_ptr(&mem, madt_gpa, length));
-		assert_true(madt_gpa + length <= BOOT_ACPI_END);
-		assert_int_equal(sum(madt, length), 0);
-		unsigned x2apic, ioapics;
-		assert_int_equal(madt_cpus(madt, &x2apic, &ioapics), counts[i]);
-		assert_int_equal(x2apic, counts[i] > 255 ? counts[i] - 255 : 0);
-		assert_int_equal(ioapics, 1);
-	}
-	/* So many CPUs that the tables cannot fit below 1 MiB: refused. */
-	assert_int_equal(boot_acpi_build(&mem, 9000), 0);
+	const uint8_t *rsdp = at(BOOT_ACPI_GPA, 36);
+	return le64(at(le64(rsdp + 24), SDT_HEADER + 8) + SDT_HEADER);
 }
 
-static void long_mode_page_tables(void **state)
+/* RSDP -> RSDT and XSDT -> MADT, every checksum and length; the MADT. */
+static void check_acpi(unsigned cpus)
+{
+	const uint8_t *rsdp = at(BOOT_ACPI_GPA, 36);
+	assert_int_equal(BOOT_ACPI_GPA % 16, 0);
+	assert_memory_equal(rsdp, "RSD PTR ", 8);
+	assert_int_equal(byte_sum(rsdp, 20), 0);   /* ACPI 1.0 checksum */
+	assert_int_equal(rsdp[15], 2);             /* revision: has an XSDT */
+	assert_int_equal(le32(rsdp + 20), 36);
+	assert_int_equal(byte_sum(rsdp, 36), 0);   /* extended checksum */
+
+	const uint8_t *rsdt = at(le32(rsdp + 16), SDT_HEADER + 4);
+	assert_memory_equal(rsdt, "RSDT", 4);
+	assert_int_equal(le32(rsdt + 4), SDT_HEADER + 4);
+	assert_int_equal(byte_sum(rsdt, SDT_HEADER + 4), 0);
+	const uint8_t *xsdt = at(le64(rsdp + 24), SDT_HEADER + 8);
+	assert_memory_equal(xsdt, "XSDT", 4);
+	assert_int_equal(le32(xsdt + 4), SDT_HEADER + 8);
+	assert_int_equal(byte_sum(xsdt, SDT_HEADER + 8), 0);
+	uint64_t madt_gpa = le64(xsdt + SDT_HEADER);
+	assert_int_equal(le32(rsdt + SDT_HEADER), madt_gpa);  /* both roots, one MADT */
+
+	const uint8_t *madt = at(madt_gpa, MADT_ENTRIES);
+	assert_memory_equal(madt, "APIC", 4);
+	uint32_t length = le32(madt + 4);
+	assert_true(madt_gpa + length <= BOOT_ACPI_END);  /* in the reserved BIOS area */
+	madt = at(madt_gpa, length);
+	assert_int_equal(byte_sum(madt, length), 0);
+	assert_int_equal(le32(madt + SDT_HEADER), LAPIC_GPA);
+	assert_int_equal(le32(madt + SDT_HEADER + 4) & 1, 1);  /* PCAT_COMPAT: 8259s present */
+	struct madt_census n = walk_madt(madt, length);
+	assert_int_equal(n.cpus, cpus);
+	assert_int_equal(n.x2apic, cpus > 255 ? cpus - 255 : 0);
+	assert_int_equal(n.ioapics, 1);
+	assert_int_equal(n.overrides, 1);
+	assert_int_equal(n.nmis, 1);
+}
+
+struct cpus_case {
+	const char *name;
+	unsigned cpus;
+};
+
+/* 254 is the last xAPIC id; 8299 fills the MADT's room to the byte. */
+static const struct cpus_case cpus_cases[] = {
+	{ "acpi: 1 vCPU", 1 }, { "acpi: 2 vCPUs", 2 }, { "acpi: 8 vCPUs", 8 },
+	{ "acpi: 254 vCPUs", 254 }, { "acpi: 255 vCPUs", 255 }, { "acpi: 256 vCPUs", 256 },
+	{ "acpi: 1024 vCPUs", 1024 }, { "acpi: 8192 vCPUs", 8192 },
+	{ "acpi: 8299 vCPUs, the MADT full", 8299 },
+};
+
+static void acpi_describes_every_cpu(void **state)
+{
+	const struct cpus_case *c = *state;
+	fresh(16 * MEM_MiB, &pvh);
+	struct boot_setup setup = { .cpus = c->cpus };
+	assert_int_equal(prepare(&pvh, &setup), 0);
+	assert_int_equal(start_info()->rsdp_paddr, BOOT_ACPI_GPA);
+	check_acpi(c->cpus);
+}
+
+static void acpi_too_many_cpus_is_refused(void **state)
 {
 	(void)state;
-	assert_int_equal(fresh(16 * MEM_MiB), 0);
-	const struct boot_kernel elf64 = { BOOT_ELF64, 0x100000, 0x101000 };
+	fresh(16 * MEM_MiB, &pvh);
+	assert_int_equal(boot_acpi_build(&mem, 8300), 0);
+	struct boot_setup setup = { .cpus = 9000 };
+	assert_int_equal(prepare(&pvh, &setup), -EINVAL);
+	assert_string_equal(why, "ACPI tables for 9000 vCPUs do not fit");
+}
+
+/* Tables are rebuilt whole: fewer vCPUs leave no stale entries behind. */
+static void acpi_rebuilt_for_fewer_cpus(void **state)
+{
+	(void)state;
+	fresh(16 * MEM_MiB, &pvh);
+	assert_int_equal(boot_acpi_build(&mem, 1024), BOOT_ACPI_GPA);
+	assert_int_equal(boot_acpi_build(&mem, 2), BOOT_ACPI_GPA);
+	check_acpi(2);
+}
+
+/* --- GDT and page tables --- */
+
+struct descriptor {
+	bool present, code, writable, long_mode, big, granular_4k;
+	unsigned type, limit;
+};
+
+static struct descriptor decode(uint64_t d)
+{
+	return (struct descriptor){
+		.present = d >> 47 & 1, .code = d >> 43 & 1, .writable = d >> 41 & 1,
+		.long_mode = d >> 53 & 1, .big = d >> 54 & 1, .granular_4k = d >> 55 & 1,
+		.type = d >> 40 & 0xf, .limit = (unsigned)((d & 0xffff) | (d >> 32 & 0xf0000)),
+	};
+}
+
+static void gdt_has_the_selectors_entry_code_uses(void **state)
+{
+	(void)state;
+	fresh(16 * MEM_MiB, &pvh);
 	struct boot_setup setup = { .cpus = 1 };
-	assert_int_equal(boot_prepare(&mem, &elf64, &setup, why), 0);
-	const uint64_t *pml4 = guest_mem_ptr(&mem, BOOT_PML4_GPA, 4096);
-	/* Walk the tables for a few addresses: each must map to itself. */
-	uint64_t addrs[] = { 0, 0x100000, 0x3fffffff, 0xc0000000, 0xfee00000, 0xffffffff };
-	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
-		uint64_t a = addrs[i];
-		uint64_t e4 = pml4[(a >> 39) & 511];
-		assert_true(e4 & 1);
-		const uint64_t *pdpt = guest_mem_ptr(&mem, e4 & ~0xfffull, 4096);
-		uint64_t e3 = pdpt[(a >> 30) & 511];
-		assert_true(e3 & 1);
-		const uint64_t *pd = guest_mem_ptr(&mem, e3 & ~0xfffull, 4096);
-		uint64_t e2 = pd[(a >> 21) & 511];
-		assert_int_equal(e2 & 0x83, 0x83);  /* present, writable, 2 MiB */
-		assert_int_equal((e2 & ~0x1fffffull) | (a & 0x1fffff), a);
-	}
-	assert_int_equal(((const uint64_t *)guest_mem_ptr(&mem, BOOT_PML4_GPA + 4096, 4096))[4], 0);
+	assert_int_equal(prepare(&pvh, &setup), 0);
+	const uint64_t *gdt = at(BOOT_GDT_GPA, BOOT_SEL_TSS + 8);
+	assert_int_equal(gdt[0], 0);
+	struct descriptor code64 = decode(gdt[BOOT_SEL_CODE64 / 8]);
+	assert_true(code64.present && code64.code && code64.long_mode && !code64.big);
+	struct descriptor code32 = decode(gdt[BOOT_SEL_CODE32 / 8]);
+	assert_true(code32.present && code32.code && !code32.long_mode && code32.big);
+	assert_true(code32.granular_4k && code32.limit == 0xfffff);  /* flat 4 GiB */
+	struct descriptor data = decode(gdt[BOOT_SEL_DATA / 8]);
+	assert_true(data.present && !data.code && data.writable && data.big);
+	assert_true(data.granular_4k && data.limit == 0xfffff);
+	struct descriptor tss = decode(gdt[BOOT_SEL_TSS / 8]);
+	assert_true(tss.present);
+	assert_int_equal(tss.type, 0xb);  /* busy 64-bit TSS */
+	assert_true(tss.limit >= 0x67);
 }
+
+/* Walk the tables the CPU would: PML4 -> PDPT -> PD with 2 MiB pages. */
+static uint64_t translate(uint64_t va)
+{
+	const uint64_t *pml4 = at(BOOT_PML4_GPA, PAGE);
+	uint64_t e4 = pml4[va >> 39 & 511];
+	assert_int_equal(e4 & 3, 3);
+	const uint64_t *pdpt = at(e4 & ~0xfffull, PAGE);
+	uint64_t e3 = pdpt[va >> 30 & 511];
+	assert_int_equal(e3 & 0x83, 3);  /* present, writable, not a 1 GiB page */
+	const uint64_t *pd = at(e3 & ~0xfffull, PAGE);
+	uint64_t e2 = pd[va >> 21 & 511];
+	assert_int_equal(e2 & 0x83, 0x83);  /* present, writable, 2 MiB page */
+	return (e2 & ~0x1fffffull & ((1ull << 52) - 1)) | (va & 0x1fffff);
+}
+
+static void elf64_page_tables_identity_map_4g(void **state)
+{
+	(void)state;
+	fresh(16 * MEM_MiB, &elf64);
+	struct boot_setup setup = { .cpus = 1 };
+	assert_int_equal(prepare(&elf64, &setup), 0);
+	for (uint64_t va = 0; va < 4 * MEM_GiB; va += 2 * MEM_MiB)
+		if (translate(va + 0x1234) != va + 0x1234)
+			fail_msg("0x%llx is not identity mapped", (unsigned long long)va);
+	assert_int_equal(translate(0xffffffff), 0xffffffff);
+	const uint64_t *pml4 = at(BOOT_PML4_GPA, PAGE), *pdpt = at(pml4[0] & ~0xfffull, PAGE);
+	for (unsigned i = 1; i < 512; i++)
+		assert_int_equal(pml4[i], 0);  /* nothing above 512 GiB */
+	for (unsigned i = 4; i < 512; i++)
+		assert_int_equal(pdpt[i], 0);  /* nothing above 4 GiB */
+}
+
+/* PVH kernels build their own tables: sprig leaves that memory alone. */
+static void pvh_gets_no_page_tables(void **state)
+{
+	(void)state;
+	fresh(16 * MEM_MiB, &pvh);
+	memset(at(BOOT_PML4_GPA, 6 * PAGE), 0xcc, 6 * PAGE);
+	struct boot_setup setup = { .cpus = 1 };
+	assert_int_equal(prepare(&pvh, &setup), 0);
+	const uint8_t *tables = at(BOOT_PML4_GPA, 6 * PAGE);
+	for (unsigned i = 0; i < 6 * PAGE; i++)
+		assert_int_equal(tables[i], 0xcc);
+}
+
+/* --- all of it together --- */
+
+struct region {
+	const char *what;
+	uint64_t start, end;
+};
+
+static void boot_data_regions_are_disjoint(void **state)
+{
+	(void)state;
+	static uint8_t initrd[5 * PAGE];
+	static char cmdline[BOOT_CMDLINE_MAX];
+	memset(cmdline, 'c', sizeof(cmdline) - 1);
+	fresh(64 * MEM_MiB, &elf64);
+	struct boot_setup setup = { .cmdline = cmdline, .initrd = initrd,
+				    .initrd_size = sizeof(initrd), .cpus = 8192 };
+	assert_int_equal(prepare(&elf64, &setup), 0);
+	const struct hvm_start_info *si = start_info();
+	const struct hvm_modlist_entry *mod = module0();
+	uint64_t madt = madt_gpa(), madt_end = madt + le32(at(madt + 4, 4));
+	const struct region regions[] = {
+		{ "GDT", BOOT_GDT_GPA, BOOT_GDT_GPA + BOOT_SEL_TSS + 16 },
+		{ "start_info", BOOT_START_INFO_GPA, BOOT_START_INFO_GPA + sizeof(*si) },
+		{ "modlist", si->modlist_paddr, si->modlist_paddr + sizeof(*mod) },
+		{ "memmap", si->memmap_paddr,
+		  si->memmap_paddr + si->memmap_entries * sizeof(struct hvm_memmap_entry) },
+		{ "boot stack page", BOOT_STACK_TOP_GPA - PAGE, BOOT_STACK_TOP_GPA },
+		{ "page tables", BOOT_PML4_GPA, BOOT_PML4_GPA + 6 * PAGE },
+		{ "cmdline", si->cmdline_paddr, si->cmdline_paddr + BOOT_CMDLINE_MAX },
+		{ "ACPI", BOOT_ACPI_GPA, madt_end },
+		{ "kernel", elf64.entry, elf64.image_end },
+		{ "initrd", mod->paddr, mod->paddr + mod->size },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(regions); i++)
+		for (size_t j = i + 1; j < ARRAY_SIZE(regions); j++)
+			if (regions[i].start < regions[j].end && regions[j].start < regions[i].end)
+				fail_msg("%s [0x%llx, 0x%llx) overlaps %s [0x%llx, 0x%llx)",
+					 regions[i].what, (unsigned long long)regions[i].start,
+					 (unsigned long long)regions[i].end, regions[j].what,
+					 (unsigned long long)regions[j].start,
+					 (unsigned long long)regions[j].end);
+}
+
+#define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(start_info_and_memmap),
-		cmocka_unit_test(command_line),
-		cmocka_unit_test(initrd_placement),
-		cmocka_unit_test(initrd_that_does_not_fit),
-		cmocka_unit_test(acpi_tables),
-		cmocka_unit_test(long_mode_page_tables),
+	static const struct CMUnitTest fixed[] = {
+		TEST(start_info_header),
+		TEST(zero_cpus_is_refused),
+		TEST(cmdline_is_copied_and_terminated),
+		TEST(empty_cmdline_is_still_handed_over),
+		TEST(longest_cmdline_fits),
+		TEST(over_long_cmdline_is_refused),
+		TEST(initrd_is_placed_high_and_aligned),
+		TEST(initrd_stays_below_the_mmio_gap),
+		TEST(initrd_filling_all_ram_above_the_kernel),
+		TEST(initrd_larger_than_ram_is_refused),
+		TEST(initrd_with_no_room_above_the_kernel_is_refused),
+		TEST(prepare_leaves_the_kernel_alone),
+		TEST(acpi_too_many_cpus_is_refused),
+		TEST(acpi_rebuilt_for_fewer_cpus),
+		TEST(gdt_has_the_selectors_entry_code_uses),
+		TEST(elf64_page_tables_identity_map_4g),
+		TEST(pvh_gets_no_page_tables),
+		TEST(boot_data_regions_are_disjoint),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(memmap_cases) + ARRAY_SIZE(cpus_cases)];
+	size_t n = 0;
+	add_tests(tests, n, fixed);
+	add_case_tests(tests, n, memmap_cases, memmap_is_exact, NULL, teardown);
+	add_case_tests(tests, n, cpus_cases, acpi_describes_every_cpu, NULL, teardown);
+	return run_group("test_boot", tests, n);
 }

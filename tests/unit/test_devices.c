@@ -163,5 +163,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(debug_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(boot_marker, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return run_group("test_devices", tests, ARRAY_SIZE(tests));
 }

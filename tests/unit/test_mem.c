@@ -1,146 +1,381 @@
-/* Guest memory: sizes, the checked gpa->hva helper at every edge, ranges. */
+/* Guest memory: sizes as users write them, the one checked gpa->hva
+ * helper at every edge, the reverse lookup, and the e820 RAM ranges. */
 #include "helpers.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "../../mem/mem.h"
 
-static void sizes(void **state)
+static struct guest_mem mem;
+
+static int teardown(void **state)
 {
 	(void)state;
-	struct { const char *text; uint64_t bytes; } good[] = {
-		{ "0", 0 }, { "4096", 4096 }, { "4K", 4096 }, { "4k", 4096 }, { "64M", 64ull << 20 },
-		{ "64MiB", 64ull << 20 }, { "64MB", 64ull << 20 }, { "2G", 2ull << 30 }, { "1T", 1ull << 40 },
+	guest_mem_free(&mem);
+	return 0;
+}
+
+static void init(uint64_t size)
+{
+	guest_mem_free(&mem);
+	int err = guest_mem_init(&mem, size);
+	if (err)
+		fail_msg("guest_mem_init(%llu) = %d", (unsigned long long)size, err);
+}
+
+/* --- mem_parse_size --- */
+
+struct good_size {
+	const char *text;
+	uint64_t bytes;
+};
+
+static void sizes_with_every_suffix_parse(void **state)
+{
+	(void)state;
+	static const struct good_size good[] = {
+		{ "0", 0 }, { "1", 1 }, { "4096", 4096 }, { "1048576", MEM_MiB },
+		{ "4K", 4 * MEM_KiB }, { "4k", 4 * MEM_KiB }, { "4096K", 4 * MEM_MiB },
+		{ "4KiB", 4 * MEM_KiB }, { "4KB", 4 * MEM_KiB }, { "4kib", 4 * MEM_KiB },
+		{ "64M", 64 * MEM_MiB }, { "64m", 64 * MEM_MiB }, { "64MiB", 64 * MEM_MiB },
+		{ "64MB", 64 * MEM_MiB }, { "64Mi", 64 * MEM_MiB }, { "64mb", 64 * MEM_MiB },
+		{ "2G", 2 * MEM_GiB }, { "2g", 2 * MEM_GiB }, { "2GiB", 2 * MEM_GiB },
+		{ "1T", 1024 * MEM_GiB }, { "1t", 1024 * MEM_GiB }, { "1TiB", 1024 * MEM_GiB },
+		{ "007M", 7 * MEM_MiB }, { "0G", 0 },
+		/* The largest of each unit that still fits in 64 bits. */
+		{ "18446744073709551615", UINT64_MAX },
+		{ "18014398509481983K", UINT64_MAX & ~1023ull },
+		{ "17592186044415M", UINT64_MAX & ~(MEM_MiB - 1) },
+		{ "17179869183G", UINT64_MAX & ~(MEM_GiB - 1) },
 		{ "16777215T", 16777215ull << 40 },
 	};
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		uint64_t bytes = 1;
-		assert_int_equal(mem_parse_size(good[i].text, &bytes), 0);
-		assert_int_equal(bytes, good[i].bytes);
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		uint64_t bytes = 12345;
+		int err = mem_parse_size(good[i].text, &bytes);
+		if (err || bytes != good[i].bytes)
+			fail_msg("'%s': err %d, %llu bytes; expected %llu", good[i].text, err,
+				 (unsigned long long)bytes, (unsigned long long)good[i].bytes);
 	}
-	const char *bad[] = { "", "M", "-1M", " 64M", "64M ", "64X", "64MM", "1.5G", "16777216T",
-			      "99999999999999999999G", "18446744073709551616", "0x10", "64iB", "64B" };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+}
+
+static void bad_sizes_are_refused_untouched(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"", "M", "K", "iB", "-1", "-1M", "+1M", " 64M", "64M ", "\t64M", "64 M", "64X",
+		"64MM", "64MiBB", "64BM", "64B", "64b", "64i", "64iB", "64Mx", "1.5G", "0x10",
+		"0x10M", "1e6", "64M\n",
+		/* Overflow: of strtoull, and of the shift. */
+		"18446744073709551616", "99999999999999999999G", "18014398509481984K",
+		"17592186044416M", "17179869184G", "16777216T", "99999999999999999999999999999999",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		uint64_t bytes = 7;
-		assert_int_equal(mem_parse_size(bad[i], &bytes), -EINVAL);
-		assert_int_equal(bytes, 7);  /* untouched on error */
+		int err = mem_parse_size(bad[i], &bytes);
+		if (err != -EINVAL || bytes != 7)
+			fail_msg("'%s' gave %d and %llu bytes", bad[i], err, (unsigned long long)bytes);
 	}
-	assert_int_equal(mem_parse_size(NULL, NULL), -EINVAL);
+	uint64_t bytes = 7;
+	assert_int_equal(mem_parse_size(NULL, &bytes), -EINVAL);
+	assert_int_equal(bytes, 7);
 }
 
-static void init_limits(void **state)
+/* --- guest_mem_init --- */
+
+static void init_refuses_bad_sizes(void **state)
 {
 	(void)state;
-	struct guest_mem mem;
-	assert_int_equal(guest_mem_init(&mem, MEM_MIN_SIZE - 4096), -EINVAL);
-	assert_int_equal(guest_mem_init(&mem, MEM_MAX_SIZE + 4096), -EINVAL);
-	assert_int_equal(guest_mem_init(&mem, 16 * MEM_MiB + 1), -EINVAL);
+	struct guest_mem m = { 0 };
+	assert_int_equal(guest_mem_init(&m, 0), -EINVAL);
+	assert_int_equal(guest_mem_init(&m, MEM_MIN_SIZE - 4096), -EINVAL);
+	assert_int_equal(guest_mem_init(&m, MEM_MAX_SIZE + 4096), -EINVAL);
+	assert_int_equal(guest_mem_init(&m, 16 * MEM_MiB + 1), -EINVAL);
+	assert_int_equal(guest_mem_init(&m, 16 * MEM_MiB + 2048), -EINVAL);
+	assert_int_equal(guest_mem_init(&m, UINT64_MAX), -EINVAL);
+	assert_null(m.hva);
 }
 
-static void pointer_bounds_low(void **state)
+static void init_splits_around_the_mmio_gap(void **state)
 {
 	(void)state;
-	struct guest_mem mem;
-	assert_int_equal(guest_mem_init(&mem, 16 * MEM_MiB), 0);
-	uint64_t size = 16 * MEM_MiB;
-	assert_ptr_equal(guest_mem_ptr(&mem, 0, size), mem.hva);
-	assert_ptr_equal(guest_mem_ptr(&mem, size - 1, 1), mem.hva + size - 1);
-	assert_ptr_equal(guest_mem_ptr(&mem, size, 0), mem.hva + size);  /* empty range at the end */
-	assert_null(guest_mem_ptr(&mem, size, 1));
-	assert_null(guest_mem_ptr(&mem, size - 1, 2));
+	static const struct { uint64_t size, low, high; } cases[] = {
+		{ MEM_MIN_SIZE, MEM_MIN_SIZE, 0 },
+		{ 16 * MEM_MiB, 16 * MEM_MiB, 0 },
+		{ 3 * MEM_GiB, 3 * MEM_GiB, 0 },
+		{ 3 * MEM_GiB + 4096, 3 * MEM_GiB, 4096 },
+		{ 5 * MEM_GiB, 3 * MEM_GiB, 2 * MEM_GiB },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		init(cases[i].size);
+		assert_non_null(mem.hva);
+		assert_int_equal(mem.size, cases[i].size);
+		assert_int_equal(mem.low_size, cases[i].low);
+		assert_int_equal(mem.high_size, cases[i].high);
+	}
+}
+
+static void ram_starts_zeroed_and_writable(void **state)
+{
+	(void)state;
+	init(16 * MEM_MiB);
+	uint8_t *last_page = guest_mem_ptr(&mem, 16 * MEM_MiB - 4096, 4096);
+	for (unsigned i = 0; i < 4096; i++)
+		assert_int_equal(last_page[i], 0);
+	memset(last_page, 0xab, 4096);
+	assert_int_equal(*(uint8_t *)guest_mem_ptr(&mem, 16 * MEM_MiB - 1, 1), 0xab);
+}
+
+/* --- guest_mem_ptr --- */
+
+static void ptr_low_ram_edges(void **state)
+{
+	(void)state;
+	const uint64_t size = 16 * MEM_MiB;
+	init(size);
+	assert_ptr_equal(guest_mem_ptr(&mem, 0, 1), mem.hva);
+	assert_ptr_equal(guest_mem_ptr(&mem, 0, size), mem.hva);             /* all of it */
+	assert_ptr_equal(guest_mem_ptr(&mem, size - 1, 1), mem.hva + size - 1);  /* last byte */
+	assert_ptr_equal(guest_mem_ptr(&mem, 0x1234, 0x100), mem.hva + 0x1234);
+	assert_null(guest_mem_ptr(&mem, size, 1));       /* one past the end */
+	assert_null(guest_mem_ptr(&mem, size - 1, 2));   /* last byte and one past */
 	assert_null(guest_mem_ptr(&mem, 0, size + 1));
+	assert_null(guest_mem_ptr(&mem, 4096, size));
+	assert_null(guest_mem_ptr(&mem, 32 * MEM_MiB, 1));
+}
+
+/* An empty range is inside RAM up to and including its end, not after. */
+static void ptr_zero_length(void **state)
+{
+	(void)state;
+	const uint64_t size = 16 * MEM_MiB;
+	init(size);
+	assert_ptr_equal(guest_mem_ptr(&mem, 0, 0), mem.hva);
+	assert_ptr_equal(guest_mem_ptr(&mem, size - 1, 0), mem.hva + size - 1);
+	assert_ptr_equal(guest_mem_ptr(&mem, size, 0), mem.hva + size);
+	assert_null(guest_mem_ptr(&mem, size + 1, 0));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_START, 0));
+	assert_null(guest_mem_ptr(&mem, UINT64_MAX, 0));
+}
+
+/* gpa and len come from the guest: no sum of them may wrap into RAM. */
+static void ptr_huge_and_wrapping_ranges(void **state)
+{
+	(void)state;
+	init(16 * MEM_MiB);
+	assert_null(guest_mem_ptr(&mem, 0, UINT64_MAX));
 	assert_null(guest_mem_ptr(&mem, 1, UINT64_MAX));
-	assert_null(guest_mem_ptr(&mem, UINT64_MAX, 2));          /* gpa + len wraps */
+	assert_null(guest_mem_ptr(&mem, 4096, UINT64_MAX - 4095));  /* gpa + len = 2^64 + 1 */
+	assert_null(guest_mem_ptr(&mem, 4096, UINT64_MAX - 4096 + 1)); /* gpa + len = 2^64 exactly */
+	assert_null(guest_mem_ptr(&mem, UINT64_MAX, 1));
+	assert_null(guest_mem_ptr(&mem, UINT64_MAX, 2));                /* wraps to 0 */
 	assert_null(guest_mem_ptr(&mem, UINT64_MAX - 4095, 4096));
-	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_START, 4));
-	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 4));   /* no high RAM at 16 MiB */
-	memset(guest_mem_ptr(&mem, size - 4096, 4096), 0xab, 4096);  /* really writable */
-	guest_mem_free(&mem);
-	assert_null(guest_mem_ptr(&mem, 0, 1));
+	assert_null(guest_mem_ptr(&mem, UINT64_MAX - 4095, 8192));      /* wraps to 4096 */
+	assert_null(guest_mem_ptr(&mem, 1ull << 63, 1ull << 63));
+	assert_null(guest_mem_ptr(&mem, (1ull << 63) + 1, 1ull << 63)); /* wraps to 1 */
 }
 
-static void pointer_bounds_high(void **state)
+static void ptr_exactly_3g_has_no_high_ram(void **state)
 {
 	(void)state;
-	struct guest_mem mem;
-	assert_int_equal(guest_mem_init(&mem, 5 * MEM_GiB), 0);  /* NORESERVE: costs nothing */
-	assert_int_equal(mem.low_size, 3 * MEM_GiB);
-	assert_int_equal(mem.high_size, 2 * MEM_GiB);
-	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_START - 1, 1), mem.hva + MEM_MMIO_GAP_START - 1);
+	init(3 * MEM_GiB);
+	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_START - 1, 1),
+			 mem.hva + MEM_MMIO_GAP_START - 1);
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_START, 1));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_START - 1, 2));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 1));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 0));
+}
+
+static void ptr_3g_plus_one_page(void **state)
+{
+	(void)state;
+	init(3 * MEM_GiB + 4096);
+	uint8_t *high = mem.hva + 3 * MEM_GiB;  /* high RAM follows low RAM in the mapping */
+	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 4096), high);
+	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_END + 4095, 1), high + 4095);
+	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_END + 4096, 0), high + 4096);
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END + 4096, 1));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 4097));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_START, 1));  /* the gap is not the 4 KiB */
+}
+
+/* 5 GiB: 3 GiB below the gap, 2 GiB from 4 GiB on. */
+static void ptr_high_ram_and_the_mmio_gap(void **state)
+{
+	(void)state;
+	init(5 * MEM_GiB);
+	const uint64_t high_end = MEM_MMIO_GAP_END + 2 * MEM_GiB;
+	uint8_t *high = mem.hva + 3 * MEM_GiB;
+	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_START - 1, 1),
+			 mem.hva + MEM_MMIO_GAP_START - 1);
 	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_START - 1, 2));  /* runs into the gap */
-	assert_null(guest_mem_ptr(&mem, 0xfee00000, 4));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_START, 1));
+	assert_null(guest_mem_ptr(&mem, 0xfec00000, 4));              /* IOAPIC */
+	assert_null(guest_mem_ptr(&mem, 0xfee00000, 4));              /* LAPIC */
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END - 1, 1));
 	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END - 4, 8));    /* straddles the gap's end */
-	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 1), mem.hva + 3 * MEM_GiB);
-	assert_ptr_equal(guest_mem_ptr(&mem, 6 * MEM_GiB - 1, 1), mem.hva + 5 * MEM_GiB - 1);
-	assert_null(guest_mem_ptr(&mem, 6 * MEM_GiB - 1, 2));
-	assert_null(guest_mem_ptr(&mem, 6 * MEM_GiB, 1));
+	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 1), high);
+	assert_ptr_equal(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 2 * MEM_GiB), high);
+	assert_ptr_equal(guest_mem_ptr(&mem, high_end - 1, 1), high + 2 * MEM_GiB - 1);
+	assert_ptr_equal(guest_mem_ptr(&mem, high_end, 0), high + 2 * MEM_GiB);
+	assert_null(guest_mem_ptr(&mem, high_end - 1, 2));
+	assert_null(guest_mem_ptr(&mem, high_end, 1));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, 2 * MEM_GiB + 1));
 	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END, UINT64_MAX));
-	/* One range may not span low and high RAM: they are not contiguous. */
-	assert_null(guest_mem_ptr(&mem, 0, 4 * MEM_GiB));
-	guest_mem_free(&mem);
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_END + 1, UINT64_MAX));
+	/* Low and high RAM are not contiguous in the guest: no range spans both. */
+	assert_null(guest_mem_ptr(&mem, 0, 5 * MEM_GiB));
+	assert_null(guest_mem_ptr(&mem, MEM_MMIO_GAP_START - 4096, 8192));
+	/* The host offset of high RAM is not a guest address. */
+	assert_null(guest_mem_ptr(&mem, 3 * MEM_GiB + 4096, 1));
+	*(uint32_t *)guest_mem_ptr(&mem, high_end - 4, 4) = 0xfeedface;  /* really backed */
+	assert_int_equal(*(uint32_t *)(high + 2 * MEM_GiB - 4), 0xfeedface);
 }
 
-static void gpa_round_trip(void **state)
+/* 1 TiB, the largest guest. NORESERVE makes it free where the host allows
+ * overcommit; where it does not, mmap's ENOMEM is the honest answer. */
+static void ptr_largest_guest(void **state)
 {
 	(void)state;
-	struct guest_mem mem;
-	assert_int_equal(guest_mem_init(&mem, 4 * MEM_GiB), 0);
-	uint64_t gpas[] = { 0, 4095, MEM_MMIO_GAP_START - 1, MEM_MMIO_GAP_END, 5 * MEM_GiB - 1 };
-	for (size_t i = 0; i < sizeof(gpas) / sizeof(gpas[0]); i++)
-		assert_int_equal(guest_mem_gpa(&mem, guest_mem_ptr(&mem, gpas[i], 1)), (int64_t)gpas[i]);
+	struct guest_mem big = { 0 };
+	int err = guest_mem_init(&big, MEM_MAX_SIZE);
+	if (err) {
+		assert_int_equal(err, -ENOMEM);
+		return;
+	}
+	const uint64_t high_end = MEM_MMIO_GAP_END + MEM_MAX_SIZE - 3 * MEM_GiB;
+	assert_ptr_equal(guest_mem_ptr(&big, high_end - 1, 1), big.hva + MEM_MAX_SIZE - 1);
+	assert_null(guest_mem_ptr(&big, high_end, 1));
+	assert_null(guest_mem_ptr(&big, high_end - 1, UINT64_MAX));
+	guest_mem_free(&big);
+}
+
+static void ptr_without_ram_is_null(void **state)
+{
+	(void)state;
+	struct guest_mem none = { 0 };
+	assert_null(guest_mem_ptr(&none, 0, 0));
+	assert_null(guest_mem_ptr(&none, 0, 1));
+	init(16 * MEM_MiB);
+	guest_mem_free(&mem);
+	assert_null(mem.hva);
+	assert_null(guest_mem_ptr(&mem, 0, 1));
+	guest_mem_free(&mem);  /* twice is harmless */
+}
+
+/* --- guest_mem_gpa --- */
+
+static void gpa_round_trips(void **state)
+{
+	(void)state;
+	init(5 * MEM_GiB);
+	static const uint64_t gpas[] = {
+		0, 1, 4095, MEM_LOW_RAM_END, MEM_HIGH_RAM_START, MEM_MMIO_GAP_START - 1,
+		MEM_MMIO_GAP_END, MEM_MMIO_GAP_END + 12345, 6 * MEM_GiB - 1,
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(gpas); i++) {
+		void *hva = guest_mem_ptr(&mem, gpas[i], 1);
+		assert_non_null(hva);
+		assert_int_equal(guest_mem_gpa(&mem, hva), (int64_t)gpas[i]);
+	}
+}
+
+static void gpa_of_a_pointer_outside_ram(void **state)
+{
+	(void)state;
+	init(16 * MEM_MiB);
+	int local;
 	assert_int_equal(guest_mem_gpa(&mem, mem.hva - 1), -1);
 	assert_int_equal(guest_mem_gpa(&mem, mem.hva + mem.size), -1);
-	assert_int_equal(guest_mem_gpa(&mem, &mem), -1);
-	guest_mem_free(&mem);
+	assert_int_equal(guest_mem_gpa(&mem, &local), -1);
+	assert_int_equal(guest_mem_gpa(&mem, NULL), -1);
+	assert_int_equal(guest_mem_gpa(&mem, mem.hva + mem.size - 1), (int64_t)(mem.size - 1));
+	struct guest_mem none = { 0 };
+	assert_int_equal(guest_mem_gpa(&none, NULL), -1);
+	assert_int_equal(guest_mem_gpa(&none, &local), -1);
 }
 
-static void ranges(void **state)
+/* --- guest_mem_ranges --- */
+
+struct ranges_case {
+	const char *name;
+	uint64_t size;
+	int count;
+	struct mem_range ranges[MEM_MAX_RANGES];
+};
+
+static const struct ranges_case ranges_cases[] = {
+	{ "ranges: 4 MiB", MEM_MIN_SIZE, 2,
+	  { { 0, MEM_LOW_RAM_END }, { MEM_MiB, 3 * MEM_MiB } } },
+	{ "ranges: 16 MiB", 16 * MEM_MiB, 2,
+	  { { 0, 0x9fc00 }, { MEM_MiB, 15 * MEM_MiB } } },
+	{ "ranges: exactly 3 GiB", 3 * MEM_GiB, 2,
+	  { { 0, 0x9fc00 }, { MEM_MiB, 3 * MEM_GiB - MEM_MiB } } },
+	{ "ranges: 3 GiB + 4 KiB", 3 * MEM_GiB + 4096, 3,
+	  { { 0, 0x9fc00 }, { MEM_MiB, 3 * MEM_GiB - MEM_MiB }, { 4 * MEM_GiB, 4096 } } },
+	{ "ranges: 5 GiB", 5 * MEM_GiB, 3,
+	  { { 0, 0x9fc00 }, { MEM_MiB, 3 * MEM_GiB - MEM_MiB }, { 4 * MEM_GiB, 2 * MEM_GiB } } },
+};
+
+static void ranges_are_the_e820_ram(void **state)
 {
-	(void)state;
-	struct { uint64_t size; int n; struct mem_range r[3]; } cases[] = {
-		{ 16 * MEM_MiB, 2, { { 0, 0x9fc00 }, { MEM_MiB, 15 * MEM_MiB } } },
-		{ 3 * MEM_GiB, 2, { { 0, 0x9fc00 }, { MEM_MiB, 3 * MEM_GiB - MEM_MiB } } },
-		{ 3 * MEM_GiB + 4096, 3,
-		  { { 0, 0x9fc00 }, { MEM_MiB, 3 * MEM_GiB - MEM_MiB }, { 4 * MEM_GiB, 4096 } } },
-		{ 5 * MEM_GiB, 3,
-		  { { 0, 0x9fc00 }, { MEM_MiB, 3 * MEM_GiB - MEM_MiB }, { 4 * MEM_GiB, 2 * MEM_GiB } } },
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct guest_mem mem;
-		struct mem_range got[MEM_MAX_RANGES];
-		assert_int_equal(guest_mem_init(&mem, cases[i].size), 0);
-		assert_int_equal(guest_mem_ranges(&mem, got), cases[i].n);
-		for (int j = 0; j < cases[i].n; j++) {
-			assert_int_equal(got[j].gpa, cases[i].r[j].gpa);
-			assert_int_equal(got[j].size, cases[i].r[j].size);
-			assert_non_null(guest_mem_ptr(&mem, got[j].gpa, got[j].size));  /* all backed */
-		}
-		guest_mem_free(&mem);
+	const struct ranges_case *c = *state;
+	struct mem_range got[MEM_MAX_RANGES + 1];
+	memset(got, 0xff, sizeof(got));
+	init(c->size);
+	assert_int_equal(guest_mem_ranges(&mem, got), c->count);
+	for (int i = 0; i < c->count; i++) {
+		assert_int_equal(got[i].gpa, c->ranges[i].gpa);
+		assert_int_equal(got[i].size, c->ranges[i].size);
+		/* Every byte of every range is backed, and the ranges miss the gap. */
+		assert_non_null(guest_mem_ptr(&mem, got[i].gpa, got[i].size));
+		assert_false(got[i].gpa < MEM_MMIO_GAP_END &&
+			     got[i].gpa + got[i].size > MEM_MMIO_GAP_START);
 	}
+	assert_int_equal(got[c->count].gpa, UINT64_MAX);  /* nothing written past the count */
 }
 
-static void residency(void **state)
+/* --- guest_mem_resident --- */
+
+static void resident_counts_touched_pages(void **state)
 {
 	(void)state;
-	struct guest_mem mem;
-	assert_int_equal(guest_mem_init(&mem, 64 * MEM_MiB), 0);
+	init(64 * MEM_MiB);
 	uint64_t before = guest_mem_resident(&mem);
+	assert_true(before <= 64 * MEM_MiB);
 	memset(guest_mem_ptr(&mem, 32 * MEM_MiB, 8 * 4096), 1, 8 * 4096);
-	assert_true(guest_mem_resident(&mem) >= before + 8 * 4096);
-	guest_mem_free(&mem);
+	uint64_t after = guest_mem_resident(&mem);
+	assert_true(after >= before + 8 * 4096);
+	assert_true(after <= 64 * MEM_MiB);
+	struct guest_mem none = { 0 };
+	assert_int_equal(guest_mem_resident(&none), 0);
 }
+
+#define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sizes),
-		cmocka_unit_test(init_limits),
-		cmocka_unit_test(pointer_bounds_low),
-		cmocka_unit_test(pointer_bounds_high),
-		cmocka_unit_test(gpa_round_trip),
-		cmocka_unit_test(ranges),
-		cmocka_unit_test(residency),
+	static const struct CMUnitTest fixed[] = {
+		TEST(sizes_with_every_suffix_parse),
+		TEST(bad_sizes_are_refused_untouched),
+		TEST(init_refuses_bad_sizes),
+		TEST(init_splits_around_the_mmio_gap),
+		TEST(ram_starts_zeroed_and_writable),
+		TEST(ptr_low_ram_edges),
+		TEST(ptr_zero_length),
+		TEST(ptr_huge_and_wrapping_ranges),
+		TEST(ptr_exactly_3g_has_no_high_ram),
+		TEST(ptr_3g_plus_one_page),
+		TEST(ptr_high_ram_and_the_mmio_gap),
+		TEST(ptr_largest_guest),
+		TEST(ptr_without_ram_is_null),
+		TEST(gpa_round_trips),
+		TEST(gpa_of_a_pointer_outside_ram),
+		TEST(resident_counts_touched_pages),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(ranges_cases)];
+	size_t n = 0;
+	add_tests(tests, n, fixed);
+	add_case_tests(tests, n, ranges_cases, ranges_are_the_e820_ram, NULL, teardown);
+	return run_group("test_mem", tests, n);
 }

@@ -1,21 +1,26 @@
-# Unit tests: host gcc with ASan+UBSan, each linked with the real sources
-# it tests (no mocks of the code under test).
+# Unit tests (a make fragment: tests/tests.mk includes it; BUILD and CC come
+# from the top-level Makefile). Host gcc with ASan and UBSan; each binary is
+# one test file compiled together with the real sources it tests.
 UNIT_OUT := $(BUILD)/tests/unit
-UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-UNIT_TESTS := $(UNIT_OUT)/test_config $(UNIT_OUT)/test_mem $(UNIT_OUT)/test_elf $(UNIT_OUT)/test_boot \
-	$(UNIT_OUT)/test_devices
+UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+UNIT_LDLIBS := -lcmocka -lpthread
+UNIT_NAMES := test_config test_config_file test_mem test_elf test_boot test_devices
+UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))
 
 UNIT_CONFIG_SRCS := config.c config_file.c mem/layout.c
 UNIT_MEM_SRCS := mem/guest_mem.c mem/layout.c
 UNIT_BOOT_SRCS := boot/elf.c boot/prepare.c boot/acpi.c $(UNIT_MEM_SRCS)
 
-$(UNIT_OUT)/test_config: tests/unit/test_config.c $(UNIT_CONFIG_SRCS) | $(DEPS_STAMP)
-$(UNIT_OUT)/test_mem: tests/unit/test_mem.c $(UNIT_MEM_SRCS) | $(DEPS_STAMP)
-$(UNIT_OUT)/test_elf: tests/unit/test_elf.c tests/unit/elf_builder.c $(UNIT_BOOT_SRCS) | $(DEPS_STAMP)
-$(UNIT_OUT)/test_boot: tests/unit/test_boot.c $(UNIT_BOOT_SRCS) | $(DEPS_STAMP)
-$(UNIT_OUT)/test_devices: tests/unit/test_devices.c $(wildcard devices/*.c) | $(DEPS_STAMP)
+# What each test binary is built from besides its own test_NAME.c.
+$(UNIT_OUT)/test_config: $(UNIT_CONFIG_SRCS)
+$(UNIT_OUT)/test_config_file: $(UNIT_CONFIG_SRCS)
+$(UNIT_OUT)/test_mem: $(UNIT_MEM_SRCS)
+$(UNIT_OUT)/test_elf: tests/unit/elf_builder.c $(UNIT_BOOT_SRCS)
+$(UNIT_OUT)/test_boot: $(UNIT_BOOT_SRCS)
+$(UNIT_OUT)/test_devices: $(wildcard devices/*.c)
 
-$(UNIT_TESTS): tests/unit/helpers.h $(wildcard *.h */*.h)
+# Every header as a prerequisite: coarse, but never stale.
+$(UNIT_TESTS): $(UNIT_OUT)/%: tests/unit/%.c $(wildcard *.h */*.h tests/unit/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) -lcmocka -lpthread
+	$(CC) $(UNIT_CFLAGS) -o $@ $(filter %.c,$^) $(UNIT_LDLIBS)
