@@ -117,8 +117,9 @@ sprig --kernel "$TESTGUEST" --cmdline action=bogus
 expect "unknown test action" 5 "out:testguest: unknown action"
 
 # --- SIGTERM stops spinning and halted guests cleanly
-for action in spin halt; do
-	"$SPRIG" --kernel "$TESTGUEST" --cmdline "action=$action" --cpus 2 >"$T/out" 2>"$T/err" </dev/null &
+for action in spinning halting; do
+	case $action in spinning) what=spin ;; *) what=halt ;; esac
+	"$SPRIG" --kernel "$TESTGUEST" --cmdline "action=$what" --cpus 2 >"$T/out" 2>"$T/err" </dev/null &
 	pid=$!
 	i=0
 	while ! has_out "testguest:" && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
@@ -128,16 +129,16 @@ for action in spin halt; do
 	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -KILL "$pid"
-		fail "SIGTERM stops a ${action}ing guest" "still running 10 s after SIGTERM"
+		fail "SIGTERM stops a ${action} guest" "still running 10 s after SIGTERM"
 		continue
 	fi
 	wait "$pid"
 	status=$?
 	if [ "$threads" -lt 3 ]; then
-		fail "SIGTERM stops a ${action}ing guest" "expected 3 threads (main + 2 vCPUs), saw $threads"
+		fail "SIGTERM stops a ${action} guest" "expected 3 threads (main + 2 vCPUs), saw $threads"
 		continue
 	fi
-	expect "SIGTERM stops a ${action}ing guest ($threads threads, all gone)" 0 "err:terminating on SIGTERM"
+	expect "SIGTERM stops a ${action} guest ($threads threads, all gone)" 0 "err:terminating on SIGTERM"
 done
 
 # --- a console nobody reads must not keep sprig from stopping
