@@ -122,7 +122,10 @@ for action in spinning halting; do
 	"$SPRIG" --kernel "$TESTGUEST" --cmdline "action=$what" --cpus 2 >"$T/out" 2>"$T/err" </dev/null &
 	pid=$!
 	i=0
-	while ! has_out "testguest:" && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	# The nested test VM can take tens of seconds for KVM_CREATE_VM when it
+	# stalls; wait for the guest itself rather than for a fixed time.
+	while ! has_out "testguest:" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	started=$(has_out "testguest:" && echo yes || echo no)
 	threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
 	kill -TERM "$pid"
 	i=0
@@ -134,6 +137,10 @@ for action in spinning halting; do
 	fi
 	wait "$pid"
 	status=$?
+	if [ "$started" = no ]; then
+		fail "SIGTERM stops a ${action} guest" "guest printed nothing within 60 s"
+		continue
+	fi
 	if [ "$threads" -lt 3 ]; then
 		fail "SIGTERM stops a ${action} guest" "expected 3 threads (main + 2 vCPUs), saw $threads"
 		continue
