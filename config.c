@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/spec.h"
 #include "mem/mem.h"
 
-enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_COUNT, KEY_BOOL };
+enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHECK };
 
 struct key {
 	const char *section;  /* "" for the top level, else the [section] name */
@@ -34,6 +35,14 @@ static const struct key keys[] = {
 	{ "", "mem", KEY_SIZE, FIELD(mem), MEM_MIN_SIZE, MEM_MAX_SIZE, "SIZE",
 	  "guest RAM, e.g. 64M, 2G (K/M/G/T suffixes, 4 MiB to 1 TiB; default 128M)" },
 	{ "", "cpus", KEY_COUNT, FIELD(cpus), 1, CONFIG_CPUS_MAX, "N", "number of vCPUs (default 1)" },
+	{ "", "threads-per-core", KEY_COUNT, FIELD(threads_per_core), 1, 256, "N",
+	  "SMT threads per core (default 1)" },
+	{ "", "cores", KEY_COUNT, FIELD(cores), 1, CONFIG_CPUS_MAX, "N",
+	  "cores per package (default: cpus / threads-per-core, one package)" },
+	{ "", "cpu", KEY_CPU, FIELD(cpu), 0, 0, "MODEL[,+F,-F]",
+	  "CPU model and feature changes (default host; `sprig cpu list`)" },
+	{ "", "cpu-check", KEY_CHECK, FIELD(cpu_enforce), 0, 0, "warn|enforce",
+	  "features KVM cannot give: warn and remove them, or refuse to start" },
 	{ "", "timings", KEY_BOOL, FIELD(timings), 0, 0, "on|off",
 	  "print boot phase timings on exit (a bare --timings means on)" },
 };
@@ -56,6 +65,7 @@ void config_defaults(struct config *config)
 	memset(config, 0, sizeof(*config));
 	config->mem = 128 * MEM_MiB;
 	config->cpus = 1;
+	strcpy(config->cpu, CONFIG_CPU_DEFAULT);
 }
 
 static bool same(const char *word, const char *text, size_t len)
@@ -137,6 +147,22 @@ static int set_value(struct config *config, const struct key *k, const char *val
 		if (strlen(value) >= k->size)
 			return fail(error, "%s: %s: longer than %zu bytes", where, k->name, k->size - 1);
 		strcpy(field, value);
+		return 0;
+	case KEY_CPU: {
+		struct cpu_spec spec;
+		char why[256];
+		if (strlen(value) >= k->size)
+			return fail(error, "%s: %s: longer than %zu bytes", where, k->name, k->size - 1);
+		if (cpu_spec_parse(&spec, value, why, sizeof(why)))
+			return fail(error, "%s: %s", where, why);
+		strcpy(field, value);
+		return 0;
+	}
+	case KEY_CHECK:
+		if (strcmp(value, "warn") && strcmp(value, "enforce"))
+			return fail(error, "%s: %s: expected warn or enforce, not '%s'", where, k->name,
+				    value);
+		*(bool *)field = !strcmp(value, "enforce");
 		return 0;
 	case KEY_SIZE:
 		if (mem_parse_size(value, &number))

@@ -19,11 +19,17 @@ struct config {
 	char cmdline[CONFIG_CMDLINE_MAX];
 	uint64_t mem;
 	uint64_t cpus;
+	uint64_t threads_per_core;      /* 0: not given (1) */
+	uint64_t cores;                 /* per package; 0: not given (all in one) */
+	char cpu[1024];                 /* CPU model string, checked when set */
+	bool cpu_enforce;               /* cpu-check = enforce */
 	bool timings;
 };
 
 /* What the command line asked for besides a VM to run. */
 enum config_action { CONFIG_RUN, CONFIG_HELP, CONFIG_VERSION };
+
+#define CONFIG_CPU_DEFAULT "host"
 
 void config_defaults(struct config *config);
 

@@ -15,6 +15,7 @@
 
 #include "boot/boot.h"
 #include "config.h"
+#include "cpu_command.h"
 #include "cpu/cpu.h"
 #include "devices/devices.h"
 #include "mem/mem.h"
@@ -135,9 +136,18 @@ static int load_guest(struct vm *vm, const struct config *c, const struct guest_
 		fprintf(stderr, "sprig: %s: %s\n", f->kernel_name, why);
 		return -1;
 	}
+	uint32_t *apic_ids = calloc(vm->nr_vcpus, sizeof(*apic_ids));
+	if (!apic_ids) {
+		fprintf(stderr, "sprig: out of memory\n");
+		return -1;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		apic_ids[i] = cpu_topology_apic_id(&vm->topology, i);
 	struct boot_setup setup = { c->cmdline[0] ? c->cmdline : NULL, f->initrd.data, f->initrd.size,
-				    (unsigned)c->cpus };
-	if (boot_prepare(&vm->mem, boot, &setup, why)) {
+				    vm->nr_vcpus, apic_ids };
+	int err = boot_prepare(&vm->mem, boot, &setup, why);
+	free(apic_ids);
+	if (err) {
 		fprintf(stderr, "sprig: %s: %s\n", c->initrd[0] ? c->initrd : f->kernel_name, why);
 		return -1;
 	}
@@ -212,9 +222,12 @@ static int run_vm(const struct config *c)
 	int signal_fd = block_signals();
 	if (signal_fd < 0 || cpu_signals_init())
 		return fail(SPRIG_EXIT_HOST, "signal setup: %s", strerror(errno));
-	int err = vm_create(&vm, (unsigned)c->cpus, why);
+	struct vm_cpu_config cpu = { (unsigned)c->cpus, (unsigned)c->threads_per_core,
+				     (unsigned)c->cores, c->cpu, c->cpu_enforce };
+	int err = vm_create(&vm, &cpu, why);
 	if (err)
-		return fail(err == -ERANGE ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
+		return fail(err == -ERANGE || err == -EINVAL ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST,
+			    "%s", why);
 	phase_ns[PHASE_KVM] = devices_now_ns();
 	if ((err = guest_mem_init(&vm.mem, c->mem)) || (err = guest_mem_register(&vm.mem, vm.vm_fd)))
 		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
@@ -254,6 +267,8 @@ int main(int argc, char **argv)
 	static struct config config;
 	char error[CONFIG_ERROR_SIZE];
 	enum config_action action;
+	if (argc >= 2 && !strcmp(argv[1], "cpu"))
+		return cpu_command(argc, argv);
 	config_defaults(&config);
 	if (config_parse_args(&config, argc, argv, &action, error))
 		return fail(SPRIG_EXIT_BAD_INPUT, "%s", error);

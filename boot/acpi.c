@@ -84,14 +84,14 @@ static size_t madt_cpu(uint8_t *t, size_t len, size_t room, unsigned id)
 	return put(t, len, room, x2apic, sizeof(x2apic));
 }
 
-static size_t build_madt(uint8_t *t, size_t room, unsigned cpus)
+static size_t build_madt(uint8_t *t, size_t room, unsigned cpus, const uint32_t *apic_ids)
 {
 	size_t len = sizeof(struct sdt_header) + 8;
 	uint32_t lapic = LAPIC_GPA, flags = 1;  /* PCAT_COMPAT: there are 8259s */
 	memcpy(t + sizeof(struct sdt_header), &lapic, 4);
 	memcpy(t + sizeof(struct sdt_header) + 4, &flags, 4);
-	for (unsigned id = 0; id < cpus && len; id++)
-		len = madt_cpu(t, len, room, id);
+	for (unsigned i = 0; i < cpus && len; i++)
+		len = madt_cpu(t, len, room, apic_ids ? apic_ids[i] : i);
 	uint8_t ioapic[12] = { 1, 12, 0, 0 };
 	uint32_t ioapic_gpa = IOAPIC_GPA;
 	memcpy(ioapic + 4, &ioapic_gpa, 4);
@@ -129,14 +129,14 @@ static void build_root_tables(struct guest_mem *mem)
 	memcpy(guest_mem_ptr(mem, RSDP_GPA, sizeof(r)), &r, sizeof(r));
 }
 
-uint64_t boot_acpi_build(struct guest_mem *mem, unsigned cpus)
+uint64_t boot_acpi_build(struct guest_mem *mem, unsigned cpus, const uint32_t *apic_ids)
 {
 	size_t room = BOOT_ACPI_END - MADT_GPA;
 	uint8_t *madt = guest_mem_ptr(mem, MADT_GPA, room);
 	if (!madt || !guest_mem_ptr(mem, BOOT_ACPI_GPA, MADT_GPA - BOOT_ACPI_GPA))
 		return 0;
 	memset(madt, 0, room);
-	if (!build_madt(madt, room, cpus))
+	if (!build_madt(madt, room, cpus, apic_ids))
 		return 0;
 	build_root_tables(mem);
 	return RSDP_GPA;

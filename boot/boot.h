@@ -48,6 +48,7 @@ struct boot_setup {
 	const uint8_t *initrd;     /* may be NULL */
 	size_t initrd_size;
 	unsigned cpus;
+	const uint32_t *apic_ids;  /* one per vCPU; NULL: 0 .. cpus-1 */
 };
 
 /* Write everything the entry code expects to find: GDT, hvm_start_info,
@@ -56,8 +57,9 @@ struct boot_setup {
 int boot_prepare(struct guest_mem *mem, const struct boot_kernel *kernel,
 		 const struct boot_setup *setup, char *why);
 
-/* ACPI RSDP/XSDT/MADT describing `cpus` local APICs and the IOAPIC. Returns
- * the RSDP's address, or 0 if the tables do not fit. */
-uint64_t boot_acpi_build(struct guest_mem *mem, unsigned cpus);
+/* ACPI RSDP/XSDT/MADT describing `cpus` local APICs (with these APIC ids;
+ * NULL: 0 .. cpus-1) and the IOAPIC. Returns the RSDP's address, or 0 if
+ * the tables do not fit. */
+uint64_t boot_acpi_build(struct guest_mem *mem, unsigned cpus, const uint32_t *apic_ids);
 
 #endif

@@ -114,7 +114,7 @@ int boot_prepare(struct guest_mem *mem, const struct boot_kernel *kernel,
 		info->nr_modules = 1;
 		info->modlist_paddr = MODLIST_GPA;
 	}
-	info->rsdp_paddr = boot_acpi_build(mem, setup->cpus);
+	info->rsdp_paddr = boot_acpi_build(mem, setup->cpus, setup->apic_ids);
 	if (!info->rsdp_paddr) {
 		snprintf(why, BOOT_WHY_SIZE, "ACPI tables for %u vCPUs do not fit", setup->cpus);
 		return -EINVAL;

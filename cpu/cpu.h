@@ -14,16 +14,19 @@
 #include "../boot/boot.h"
 #include "../devices/devices.h"
 #include "../mem/mem.h"
+#include "cpuid_model.h"
+#include "topology.h"
 
 /* Kicks use SIGUSR1, as QEMU's SIG_IPI does. */
 #define SIG_IPI SIGUSR1
-#define CPU_WHY_SIZE 256
+#define CPU_WHY_SIZE 768
 
 struct vm;
 
 struct vcpu {
 	struct vm *vm;
-	unsigned index;         /* also its APIC id */
+	unsigned index;
+	uint32_t apic_id;       /* also its KVM vCPU id */
 	int fd;
 	struct kvm_run *run;
 	pthread_t thread;
@@ -36,7 +39,9 @@ struct vm {
 	size_t run_size;
 	struct guest_mem mem;
 	struct devices *devices;
-	struct kvm_cpuid2 *cpuid;   /* KVM_GET_SUPPORTED_CPUID, fetched once */
+	struct cpu_host host;       /* what KVM offers, read once */
+	struct cpu_template cpu;    /* what every vCPU is given */
+	struct cpu_topology topology;
 	unsigned nr_vcpus;
 	struct vcpu *vcpus;
 	atomic_bool stopping;       /* vCPU threads leave KVM_RUN and return */
@@ -47,10 +52,17 @@ struct vm {
 	_Atomic uint64_t first_run_ns;
 };
 
-/* Open /dev/kvm, check the capabilities sprig relies on, create the VM with
- * its in-kernel irqchip, for `cpus` vCPUs. Sets `why` on failure; -ERANGE
- * means `cpus` is more than KVM allows. */
-int vm_create(struct vm *vm, unsigned cpus, char *why);
+struct vm_cpu_config {
+	unsigned cpus, threads_per_core, cores;  /* 0: not given */
+	const char *model;                       /* `cpu = ...`, already checked */
+	bool enforce;                            /* cpu-check = enforce */
+};
+
+/* Open /dev/kvm, check the capabilities sprig relies on, build the CPU
+ * model (warnings to stderr), create the VM with its in-kernel irqchip.
+ * Sets `why` on failure; -ERANGE and -EINVAL mean the user's input
+ * (too many vCPUs, a topology that does not add up, enforce failed). */
+int vm_create(struct vm *vm, const struct vm_cpu_config *config, char *why);
 
 /* Create the vCPUs and put vCPU 0 at the kernel's entry; the others wait
  * for INIT/SIPI from the guest, as on a PC. */
@@ -79,6 +91,7 @@ void vcpu_dump(struct vcpu *vcpu, const char *what);
 
 /* Private to cpu/, shared between its files. */
 int vcpu_set_cpuid(struct vcpu *vcpu);
+int vcpu_set_boot_msrs(struct vcpu *vcpu);
 int vcpu_set_boot_regs(struct vcpu *vcpu, const struct boot_kernel *kernel);
 int vcpu_set_lapic_lint(struct vcpu *vcpu);
 int vcpu_set_fpu(struct vcpu *vcpu);

@@ -17,7 +17,8 @@ static int create_vcpu(struct vm *vm, unsigned index, const struct boot_kernel *
 	struct vcpu *v = &vm->vcpus[index];
 	v->vm = vm;
 	v->index = index;
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+	v->apic_id = cpu_topology_apic_id(&vm->topology, index);
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
 	const char *step = "KVM_CREATE_VCPU";
 	int err = v->fd < 0 ? -errno : 0;
 	if (!err) {
@@ -29,6 +30,8 @@ static int create_vcpu(struct vm *vm, unsigned index, const struct boot_kernel *
 	}
 	if (!err && (err = vcpu_set_cpuid(v)))
 		step = "KVM_SET_CPUID2";
+	if (!err && (err = vcpu_set_boot_msrs(v)))
+		step = "KVM_SET_MSRS (boot MSRs)";
 	if (!err && (err = vcpu_set_lapic_lint(v)))
 		step = "KVM_SET_LAPIC";
 	if (!err && (err = vcpu_set_fpu(v)))

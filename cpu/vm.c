@@ -1,6 +1,8 @@
 /* The KVM VM: capabilities, in-kernel irqchip, and stopping. */
 #include "cpu.h"
 
+#include "host.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -46,26 +48,6 @@ static int check_kvm(struct vm *vm, char *why)
 	return 0;
 }
 
-/* Fetch the CPUID KVM can offer once; every vCPU starts from it. */
-static int get_supported_cpuid(struct vm *vm)
-{
-	for (unsigned n = 128; n <= 4096; n *= 2) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
-		if (!c)
-			return -ENOMEM;
-		c->nent = n;
-		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
-			vm->cpuid = c;
-			return 0;
-		}
-		int err = errno;
-		free(c);
-		if (err != E2BIG)
-			return -err;
-	}
-	return -E2BIG;
-}
-
 static int check_cpus(struct vm *vm, unsigned cpus, char *why)
 {
 	int max = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
@@ -74,6 +56,14 @@ static int check_cpus(struct vm *vm, unsigned cpus, char *why)
 	if (max > 0 && cpus > (unsigned)max) {
 		snprintf(why, CPU_WHY_SIZE, "cpus = %u: KVM allows at most %d vCPUs", cpus, max);
 		return -ERANGE;  /* the user's input, not a host failure */
+	}
+	/* Sparse topologies use APIC ids beyond cpus - 1; KVM caps those too. */
+	uint32_t top_apic_id = cpu_topology_apic_id(&vm->topology, cpus - 1);
+	int max_id = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID);
+	if (max_id > 0 && top_apic_id >= (unsigned)max_id) {
+		snprintf(why, CPU_WHY_SIZE, "cpus = %u: APIC id %u is beyond KVM's limit %d",
+			 cpus, top_apic_id, max_id - 1);
+		return -ERANGE;
 	}
 	return 0;
 }
@@ -87,11 +77,59 @@ static int check_cpus(struct vm *vm, unsigned cpus, char *why)
 		}                                                                   \
 	} while (0)
 
-int vm_create(struct vm *vm, unsigned cpus, char *why)
+static void print_warning(void *ctx, const char *message)
 {
+	(void)ctx;
+	fprintf(stderr, "sprig: warning: %s\n", message);
+}
+
+/* Before KVM_CREATE_VM: a model the host cannot give fails fast. */
+static int build_cpu_model(struct vm *vm, const struct vm_cpu_config *c, char *why)
+{
+	struct cpu_spec spec;
+	char error[CPUID_MODEL_ERROR_SIZE];
+	if (cpu_topology_init(&vm->topology, c->cpus, c->threads_per_core, c->cores)) {
+		snprintf(why, CPU_WHY_SIZE, "cpus = %u is not a whole number of packages of %u "
+			 "cores x %u threads", c->cpus, c->cores ? c->cores : c->cpus,
+			 c->threads_per_core ? c->threads_per_core : 1);
+		return -EINVAL;
+	}
+	if (cpu_spec_parse(&spec, c->model, error, sizeof(error))) {
+		snprintf(why, CPU_WHY_SIZE, "%s", error);
+		return -EINVAL;
+	}
+	int err = cpu_host_probe(vm->kvm_fd, &vm->host);
+	if (err) {
+		snprintf(why, CPU_WHY_SIZE, "KVM_GET_SUPPORTED_CPUID: %s", strerror(-err));
+		return err == -EINVAL ? -EIO : err;
+	}
+	err = cpuid_model_build(&vm->cpu, &vm->host, &spec, &vm->topology, c->enforce,
+				print_warning, NULL, error);
+	if (err)
+		snprintf(why, CPU_WHY_SIZE, "%s", err == -ENOMEM ? "out of memory" : error);
+	return err;
+}
+
+/* The model hides the PMU from CPUID; where KVM can, switch it off too so
+ * the guest cannot reach it through MSRs it was never told about. */
+static void disable_pmu(struct vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_PMU_CAPABILITY };
+	cap.args[0] = KVM_PMU_CAP_DISABLE;
+	if (!vm->cpu.pmu && ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PMU_CAPABILITY) > 0 &&
+	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+		/* Best effort: CPUID already hides it. */
+	}
+}
+
+int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
+{
+	unsigned cpus = c->cpus;
 	vm->kvm_fd = vm->vm_fd = vm->wake_fd = -1;
 	TRY(vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), "/dev/kvm");
 	int err = check_kvm(vm, why);
+	if (!err)
+		err = build_cpu_model(vm, c, why);
 	if (err)
 		return err;
 	TRY(vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
@@ -103,10 +141,7 @@ int vm_create(struct vm *vm, unsigned cpus, char *why)
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
 		TRY(ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity), "KVM_SET_IDENTITY_MAP_ADDR");
 	TRY(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
-	if ((err = get_supported_cpuid(vm))) {
-		snprintf(why, CPU_WHY_SIZE, "KVM_GET_SUPPORTED_CPUID: %s", strerror(-err));
-		return err;
-	}
+	disable_pmu(vm);
 	TRY(vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd");
 	vm->nr_vcpus = cpus;
 	vm->vcpus = calloc(cpus, sizeof(*vm->vcpus));
@@ -155,7 +190,8 @@ void vm_destroy(struct vm *vm)
 			close(vm->vcpus[i].fd);
 	}
 	free(vm->vcpus);
-	free(vm->cpuid);
+	cpuid_model_free(&vm->cpu);
+	cpu_host_free(&vm->host);
 	int fds[] = { vm->kvm_fd, vm->vm_fd, vm->wake_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)

@@ -9,7 +9,8 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/lib/guest.ld -Wl,--build
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 GUEST_LIB := $(patsubst guest/lib/%.c,$(GUEST_OUT)/obj/%.o,$(wildcard guest/lib/*.c)) \
 	$(GUEST_OUT)/obj/trampoline.o $(GUEST_OUT)/obj/gdt.o
-GUEST_ELFS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello64.elf $(GUEST_OUT)/testguest.elf
+GUEST_ELFS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello64.elf $(GUEST_OUT)/testguest.elf \
+	$(GUEST_OUT)/cpuid.elf
 
 $(GUEST_OUT)/obj/%.o: guest/lib/%.c guest/lib/guest.h guest/lib/layout.h
 	@mkdir -p $(dir $@)
@@ -18,6 +19,9 @@ $(GUEST_OUT)/obj/%.o: guest/lib/%.c guest/lib/guest.h guest/lib/layout.h
 $(GUEST_OUT)/obj/%.o: guest/lib/%.S guest/lib/layout.h
 	@mkdir -p $(dir $@)
 	gcc $(GUEST_CFLAGS) -c $< -o $@
+
+# cpuid.c shares the leaf walk with `sprig cpu show`.
+$(GUEST_OUT)/obj/cpuid.o: cpu/cpuid_walk.h
 
 $(GUEST_OUT)/obj/%.o: guest/%.c guest/lib/guest.h guest/lib/layout.h
 	@mkdir -p $(dir $@)

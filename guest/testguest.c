@@ -27,6 +27,45 @@ static void wild_access(void)
 	print("testguest: wild read 0x%x\n", *nowhere);
 }
 
+/* Reproducers for instructions a host's emulator may not handle
+ * (docs/host-notes.md): each runs only where CPUID offers it. */
+static void try_cmpxchg16b(void)
+{
+	uint32_t r[4];
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 13))) {
+		print("testguest: cx16 not offered\n");
+		return;
+	}
+	static uint64_t pair[2] __attribute__((aligned(16))) = { 1, 2 };
+	uint64_t lo = 1, hi = 2;
+	uint8_t swapped;
+	__asm__ volatile("lock cmpxchg16b %1; sete %0"
+			 : "=q"(swapped), "+m"(pair), "+a"(lo), "+d"(hi)
+			 : "b"(3ull), "c"(4ull)
+			 : "memory", "cc");
+	print("testguest: cmpxchg16b %s\n", swapped && pair[0] == 3 && pair[1] == 4 ? "ok" : "wrong");
+}
+
+static void try_xsave(void)
+{
+	uint32_t r[4];
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 26))) {
+		print("testguest: xsave not offered\n");
+		return;
+	}
+	static uint8_t area[4096] __attribute__((aligned(64)));
+	uint64_t cr4;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1ull << 18) | (1ull << 9)));  /* OSXSAVE, OSFXSR */
+	__asm__ volatile("xsetbv" ::"c"(0), "a"(3), "d"(0));                     /* x87 | SSE */
+	__asm__ volatile("xsave %0" : "+m"(area) : "a"(3), "d"(0) : "memory");
+	__asm__ volatile("xrstor %0" ::"m"(area), "a"(3), "d"(0) : "memory");
+	cpuid(1, 0, r);
+	print("testguest: xsave/xrstor ok, osxsave %u\n", (r[2] >> 27) & 1);
+}
+
 void ap_main(uint32_t apic_id)
 {
 	(void)apic_id;
@@ -65,6 +104,10 @@ void guest_main(void)
 		print("testguest: reset\n");
 	} else if (!strncmp(action, "badport", 7)) {
 		bad_ports();
+	} else if (!strncmp(action, "cx16", 4)) {
+		try_cmpxchg16b();
+	} else if (!strncmp(action, "xsave", 5)) {
+		try_xsave();
 	} else if (!strncmp(action, "wild", 4)) {
 		print("testguest: wild\n");
 		wild_access();

@@ -215,3 +215,5 @@ expect "initrd that does not fit beside the kernel" 1 "err:does not fit"
 rm -f "$T/big.initrd" "$T/large.initrd"
 sprig --help
 expect "--help lists every key" 0 "out:--kernel" "out:--initrd" "out:--cmdline" "out:--mem" "out:--cpus" "out:--timings"
+
+. "$(dirname "$0")/cpu.sh"

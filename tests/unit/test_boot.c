@@ -466,7 +466,7 @@ static void acpi_too_many_cpus_is_refused(void **state)
 {
 	(void)state;
 	fresh(16 * MEM_MiB, &pvh);
-	assert_int_equal(boot_acpi_build(&mem, 8300), 0);
+	assert_int_equal(boot_acpi_build(&mem, 8300, NULL), 0);
 	struct boot_setup setup = { .cpus = 9000 };
 	assert_int_equal(prepare(&pvh, &setup), -EINVAL);
 	assert_string_equal(why, "ACPI tables for 9000 vCPUs do not fit");
@@ -477,8 +477,8 @@ static void acpi_rebuilt_for_fewer_cpus(void **state)
 {
 	(void)state;
 	fresh(16 * MEM_MiB, &pvh);
-	assert_int_equal(boot_acpi_build(&mem, 1024), BOOT_ACPI_GPA);
-	assert_int_equal(boot_acpi_build(&mem, 2), BOOT_ACPI_GPA);
+	assert_int_equal(boot_acpi_build(&mem, 1024, NULL), BOOT_ACPI_GPA);
+	assert_int_equal(boot_acpi_build(&mem, 2, NULL), BOOT_ACPI_GPA);
 	check_acpi(2);
 }
 

@@ -1,0 +1,170 @@
+# CPU model tests, sourced by run.sh (uses its sprig/expect/pass/fail).
+# The core check: what the cpuid guest sees on every vCPU equals what
+# `sprig cpu show` promises for that vCPU, leaf by leaf and MSR by MSR.
+CPUID_GUEST=$GUESTS/cpuid.elf
+
+# compare_vcpus NAME SPEC FLAGS... : boot the cpuid guest, then check
+# each vCPU's lines against `sprig cpu show SPEC FLAGS --vcpu i`.
+compare_vcpus() {
+	name=$1 spec=$2
+	shift 2
+	sprig --kernel "$CPUID_GUEST" --cpu "$spec" "$@"
+	if [ "$status" != 0 ]; then
+		fail "$name" "exit status $status"
+		return
+	fi
+	cp "$T/out" "$T/guest" && cp "$T/err" "$T/guest.err"
+	cpus=$(grep -c '^apic [0-9]*: cpuid 0x00000000\.00' "$T/guest")
+	want=1
+	for f in "$@"; do case $prev in --cpus) want=$f ;; esac; prev=$f; done
+	prev=
+	if [ "$cpus" != "$want" ]; then
+		fail "$name" "$cpus of $want vCPUs printed their CPUID"
+		return
+	fi
+	i=0
+	while [ $i -lt "$cpus" ]; do
+		timeout 60 "$SPRIG" cpu show "$spec" "$@" --vcpu $i >"$T/show" 2>"$T/show.err"
+		if [ $? != 0 ]; then
+			cp "$T/show.err" "$T/err"
+			fail "$name" "sprig cpu show failed for vCPU $i"
+			return
+		fi
+		apic=$(sed -n 's/^#.* APIC id \([0-9]*\)$/\1/p' "$T/show")
+		grep -E '^(cpuid|msr) ' "$T/show" >"$T/expected"
+		sed -n "s/^apic $apic: //p" "$T/guest" >"$T/seen"
+		if ! cmp -s "$T/expected" "$T/seen"; then
+			diff "$T/expected" "$T/seen" >"$T/out" 2>&1
+			: >"$T/err"
+			fail "$name" "vCPU $i (APIC id $apic): guest's CPUID differs from cpu show (-show +guest)"
+			return
+		fi
+		i=$((i + 1))
+	done
+	if ! cmp -s "$T/guest.err" "$T/show.err"; then
+		cp "$T/guest.err" "$T/out" && cp "$T/show.err" "$T/err"
+		fail "$name" "the VM and cpu show warned differently"
+		return
+	fi
+	pass "$name ($cpus vCPUs, $(grep -c '^cpuid' "$T/expected") leaves each)"
+}
+
+# Bit N of register REG (eax..edx) of LEAF.SUB as vCPU with APIC id 0 saw it.
+guest_bit() {
+	line=$(grep "^apic 0: cpuid $1 " "$T/guest")
+	value=$(echo "$line" | sed "s/.* $2=\([0-9a-f]*\).*/\1/")
+	echo $(((0x$value >> $3) & 1))
+}
+
+timeout 60 "$SPRIG" cpu list >"$T/out" 2>"$T/err"
+status=$?
+expect "cpu list" 0 "out:host " "out:max " "out:base " "out:x86-64-v2 " "out:x86-64-v3 " \
+	"out:x86-64-v4 " "out:microvm " "out:pvm-safe "
+MODELS=$(cut -d' ' -f1 "$T/out")
+
+for model in $MODELS; do
+	compare_vcpus "cpu $model: guest sees what cpu show says" "$model"
+done
+compare_vcpus "cpu host, 4 vCPUs: per-vCPU APIC ids" host --cpus 4
+compare_vcpus "cpu x86-64-v2, 2 threads per core" x86-64-v2 --cpus 4 --threads-per-core 2
+compare_vcpus "cpu host, 2 packages of 3 cores (sparse APIC ids)" host --cpus 6 --cores 3
+compare_vcpus "cpu x86-64-v1 with -pae... changes" "x86-64-v1,-mtrr,+pmu,kvm-pv-eoi=off" --cpus 2
+compare_vcpus "cpu microvm,+pmu" "microvm,+pmu"
+
+# -feat disappears: a feature this host's KVM offers, taken away.
+timeout 60 "$SPRIG" cpu show host >"$T/host" 2>/dev/null
+HOST_FEATURES=$(sed -n 's/^features: //p' "$T/host")
+has_feature() { case " $HOST_FEATURES " in *" $1 "*) return 0 ;; esac; return 1; }
+if has_feature cx16; then
+	sprig --kernel "$CPUID_GUEST" --cpu host
+	before=$(cp "$T/out" "$T/guest"; guest_bit 0x00000001.00 ecx 13)
+	sprig --kernel "$CPUID_GUEST" --cpu host,-cx16
+	after=$(cp "$T/out" "$T/guest"; guest_bit 0x00000001.00 ecx 13)
+	if [ "$before" = 1 ] && [ "$after" = 0 ] && [ "$status" = 0 ]; then
+		pass "cpu host,-cx16: cx16 gone from the guest's leaf 1"
+	else
+		fail "cpu host,-cx16: cx16 gone from the guest's leaf 1" "bit was $before, now $after"
+	fi
+else
+	echo "SKIP $LABEL: cpu host,-cx16: this host's KVM does not offer cx16"
+fi
+
+# +feat the host lacks: warned about and removed; an error under enforce.
+missing=
+for f in avx512f amx_tile avx512_fp16 sgx; do
+	has_feature $f || { missing=$f; break; }
+done
+if [ -n "$missing" ]; then
+	sprig --kernel "$CPUID_GUEST" --cpu "host,+$missing"
+	expect "cpu host,+$missing (not offered): warns, boots without it" 0 \
+		"err:warning: cpu host: $missing is not offered by this host's KVM; removed" \
+		"out:cpuid: 1 of 1 vCPUs printed"
+	sprig --kernel "$CPUID_GUEST" --cpu "host,+$missing" --cpu-check enforce
+	expect "cpu host,+$missing under cpu-check = enforce: exit 1" 1 \
+		"err:cpu host (cpu-check = enforce): $missing is not offered"
+	timeout 60 "$SPRIG" cpu show "host,+$missing" --cpu-check enforce >"$T/out" 2>"$T/err"
+	status=$?
+	expect "cpu show host,+$missing under enforce: exit 1" 1 "err:$missing is not offered"
+else
+	echo "SKIP $LABEL: cpu +feature the host lacks: this host's KVM offers every candidate"
+fi
+
+# A dependency: without xsave, avx goes too (x86-64-v3 asks for both).
+timeout 60 "$SPRIG" cpu show x86-64-v3,-xsave >"$T/out" 2>"$T/err"
+status=$?
+if has_feature avx; then
+	expect "cpu x86-64-v3,-xsave: avx removed with xsave" 0 "err:avx needs xsave"
+else
+	expect "cpu x86-64-v3,-xsave: no xsave leaf" 0 "out:features: "
+fi
+if grep -q '^cpuid 0x0000000d' "$T/out"; then
+	fail "cpu x86-64-v3,-xsave: leaf 0xd gone" "leaf 0xd still listed"
+else
+	pass "cpu x86-64-v3,-xsave: leaf 0xd gone"
+fi
+
+# Malformed model strings: exit 1 and one clear line.
+sprig --cpu nosuchmodel
+expect "cpu: unknown model" 1 "err:--cpu: cpu: unknown model 'nosuchmodel'"
+sprig --cpu host,+nosuchfeature
+expect "cpu: unknown feature" 1 "err:unknown feature 'nosuchfeature'"
+sprig --cpu host,avx2
+expect "cpu: feature without + or -" 1 "err:'avx2': write +feature, -feature"
+sprig --cpu host,,+sse
+expect "cpu: empty feature" 1 "err:empty feature after ','"
+sprig --cpu ,+sse
+expect "cpu: no model name" 1 "err:no model name"
+sprig --cpu host,+sse2,-sse2
+expect "cpu: a feature both added and removed" 1 "err:sse2 is both added and removed"
+sprig --cpu-check strict
+expect "cpu-check: bad value" 1 "err:expected warn or enforce"
+printf 'mem = 64M\ncpu = x86-64-v9\n' >"$T/cpu.conf"
+sprig run "$T/cpu.conf"
+expect "cpu: error in a config file names file:line" 1 "err:cpu.conf:2: cpu: unknown model"
+sprig --cpus 5 --cores 2
+expect "topology that does not add up" 1 "err:cpus = 5 is not a whole number of packages"
+timeout 60 "$SPRIG" cpu show host --vcpu 3 >"$T/out" 2>"$T/err"
+status=$?
+expect "cpu show --vcpu beyond the last vCPU" 1 "err:--vcpu: beyond the last vCPU"
+timeout 60 "$SPRIG" cpu frobnicate >"$T/out" 2>"$T/err"
+status=$?
+expect "cpu: unknown subcommand" 1 "err:usage: sprig cpu list"
+
+# Instructions some hosts' emulators refuse (docs/host-notes.md): run
+# them where CPUID offers them; a host that cannot is a skip with the
+# reason, and pvm-safe must not offer them at all.
+for insn in cx16 xsave; do
+	case $insn in cx16) ok="cmpxchg16b ok" ;; *) ok="xsave/xrstor ok, osxsave 1" ;; esac
+	sprig --kernel "$TESTGUEST" --cpu host --cmdline "action=$insn"
+	if [ "$status" = 0 ] && has_out "testguest: $ok"; then
+		pass "cpu host: $insn runs in the guest"
+	elif [ "$status" = 0 ] && has_out "testguest: $insn not offered"; then
+		echo "SKIP $LABEL: cpu host: $insn runs in the guest: this host's KVM does not offer $insn"
+	elif has_err "emulation failure" || has_err "KVM_EXIT_INTERNAL_ERROR"; then
+		echo "SKIP $LABEL: cpu host: $insn runs in the guest: this host's KVM cannot emulate it (use cpu = pvm-safe)"
+	else
+		fail "cpu host: $insn runs in the guest" "exit status $status"
+	fi
+	sprig --kernel "$TESTGUEST" --cpu pvm-safe --cmdline "action=$insn"
+	expect "cpu pvm-safe: $insn not offered" 0 "out:testguest: $insn not offered"
+done
