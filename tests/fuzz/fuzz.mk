@@ -12,7 +12,7 @@ FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
 FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS)
 
 # What each target is built from besides its own fuzz_NAME.c.
-$(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c
+$(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
 $(FUZZ_OUT)/fuzz_elf: boot/elf.c boot/prepare.c boot/acpi.c mem/guest_mem.c mem/layout.c
 
 $(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h) | $(DEPS_STAMP)

@@ -89,8 +89,12 @@ static void config_set_uses_the_name_length(void **state)
 	assert_int_equal(config.cpus, 4);
 	assert_int_equal(config_set(&config, "", "cpusx", 5, "4", NULL, "here", error, NULL), -EINVAL);
 	assert_string_equal(error, "here: unknown key 'cpusx'");
-	assert_int_equal(config_set(&config, "", "cpusx", 3, "4", NULL, "here", error, NULL), -EINVAL);
-	assert_string_equal(error, "here: unknown key 'cpu'");
+	assert_int_equal(config_set(&config, "", "cpusx", 2, "4", NULL, "here", error, NULL), -EINVAL);
+	assert_string_equal(error, "here: unknown key 'cp'");
+	/* "cpu" is a key of its own: a prefix must not reach "cpus". */
+	assert_int_equal(config_set(&config, "", "cpusx", 3, "base", NULL, "here", error, NULL), 0);
+	assert_string_equal(config.cpu, "base");
+	assert_int_equal(config.cpus, 4);
 }
 
 static void config_set_errors(void **state)
@@ -100,6 +104,42 @@ static void config_set_errors(void **state)
 	refused(set("", "mem", "64M\n", NULL, NULL), "here: mem: value spans lines");
 	refused(set("", "cmdline", "a\nb", NULL, NULL), "here: cmdline: value spans lines");
 	refused(set("", "kernel", "", NULL, NULL), "here: kernel needs a file name");
+}
+
+static void cpu_keys(void **state)
+{
+	(void)state;
+	config_defaults(&config);
+	assert_string_equal(config.cpu, "host");
+	assert_false(config.cpu_enforce);
+	assert_int_equal(set("", "cpu", "x86-64-v3,+aes,-avx2,pmu=on", NULL, NULL), 0);
+	assert_string_equal(config.cpu, "x86-64-v3,+aes,-avx2,pmu=on");
+	assert_int_equal(set("", "cpu-check", "enforce", NULL, NULL), 0);
+	assert_true(config.cpu_enforce);
+	assert_int_equal(config_set(&config, "", "cpu-check", 9, "warn", NULL, "here", error, NULL), 0);
+	assert_false(config.cpu_enforce);
+	assert_int_equal(set("", "threads-per-core", "2", NULL, NULL), 0);
+	assert_int_equal(config.threads_per_core, 2);
+	assert_int_equal(set("", "cores", "3", NULL, NULL), 0);
+	assert_int_equal(config.cores, 3);
+	refused(set("", "cpu", "x86-64-v9", NULL, NULL),
+		"here: cpu: unknown model 'x86-64-v9' (`sprig cpu list` shows them)");
+	refused(set("", "cpu", "host,+avx3", NULL, NULL),
+		"here: cpu: unknown feature 'avx3' (docs/cpu-features.md lists them)");
+	refused(set("", "cpu", "host,avx2", NULL, NULL),
+		"here: cpu: 'avx2': write +feature, -feature, feature=on or feature=off");
+	refused(set("", "cpu-check", "strict", NULL, NULL),
+		"here: cpu-check: expected warn or enforce, not 'strict'");
+	refused(set("", "threads-per-core", "0", NULL, NULL), "here: threads-per-core: '0' is out of range");
+	refused(set("", "threads-per-core", "257", NULL, NULL),
+		"here: threads-per-core: '257' is out of range");
+	refused(set("", "cores", "0", NULL, NULL), "here: cores: '0' is out of range");
+	/* A refused model leaves the previous one in place. */
+	config_defaults(&config);
+	assert_int_equal(config_set(&config, "", "cpu", 3, "microvm", NULL, "here", error, NULL), 0);
+	assert_int_equal(config_set(&config, "", "cpu", 3, "microvm,+", NULL, "here", error, NULL),
+			 -EINVAL);
+	assert_string_equal(config.cpu, "microvm");
 }
 
 /* A value is checked whole before it is stored: an error leaves the key. */
@@ -139,7 +179,8 @@ static void help_lists_every_key(void **state)
 	fclose(out);
 	static const char *const flags[] = {
 		"usage: sprig [run FILE]", "--kernel FILE", "--initrd FILE", "--cmdline TEXT",
-		"--mem SIZE", "--cpus N", "--timings on|off",
+		"--mem SIZE", "--cpus N", "--timings on|off", "--cpu MODEL[,+F,-F]",
+		"--cpu-check warn|enforce", "--cores N", "--threads-per-core N",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
 		assert_contains(text, flags[i]);
@@ -400,6 +441,7 @@ int main(void)
 		cmocka_unit_test(config_set_reports_distinct_key_indexes),
 		cmocka_unit_test(config_set_uses_the_name_length),
 		cmocka_unit_test(config_set_errors),
+		cmocka_unit_test(cpu_keys),
 		cmocka_unit_test(refused_values_leave_the_key_alone),
 		cmocka_unit_test(sections_known),
 		cmocka_unit_test(help_lists_every_key),

@@ -8,7 +8,7 @@ UNIT_LDLIBS := -lcmocka -lpthread
 UNIT_NAMES := test_config test_config_file test_mem test_elf test_boot test_devices
 UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))
 
-UNIT_CONFIG_SRCS := config.c config_file.c mem/layout.c
+UNIT_CONFIG_SRCS := config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
 UNIT_MEM_SRCS := mem/guest_mem.c mem/layout.c
 UNIT_BOOT_SRCS := boot/elf.c boot/prepare.c boot/acpi.c $(UNIT_MEM_SRCS)
 
