@@ -1,6 +1,8 @@
-# CPU model tests, sourced by run.sh (uses its sprig/expect/pass/fail).
+#!/bin/sh
+# CPU model tests: usage cpu.sh SPRIG GUEST_DIR [LABEL], like run.sh.
 # The core check: what the cpuid guest sees on every vCPU equals what
 # `sprig cpu show` promises for that vCPU, leaf by leaf and MSR by MSR.
+. "$(dirname "$0")/lib.sh"
 CPUID_GUEST=$GUESTS/cpuid.elf
 
 # compare_vcpus NAME SPEC FLAGS... : boot the cpuid guest, then check

@@ -5,48 +5,7 @@
 # per test; tests/run counts them.
 #
 # usage: run.sh SPRIG GUEST_DIR [LABEL]
-set -u
-SPRIG=$1
-GUESTS=$2
-LABEL=${3:-$(basename "$SPRIG")}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-HELLO=$GUESTS/hello.elf
-HELLO64=$GUESTS/hello64.elf
-TESTGUEST=$GUESTS/testguest.elf
-
-pass() { echo "PASS $LABEL: $1"; }
-fail() {
-	echo "FAIL $LABEL: $1: $2"
-	sed 's/^/    | /' "$T/out" "$T/err" 2>/dev/null | head -n 40
-}
-
-# Run sprig with a time limit; sets $status, output in $T/out and $T/err.
-sprig() {
-	timeout "${LIMIT:-60}" "$SPRIG" "$@" >"$T/out" 2>"$T/err" </dev/null
-	status=$?
-}
-
-has_out() { grep -qF -- "$1" "$T/out"; }
-has_err() { grep -qF -- "$1" "$T/err"; }
-
-# expect NAME STATUS [out:TEXT | err:TEXT | noerr]... — after a sprig call.
-expect() {
-	name=$1 want=$2
-	shift 2
-	if [ "$status" != "$want" ]; then
-		fail "$name" "exit status $status, expected $want"
-		return
-	fi
-	for c in "$@"; do
-		case $c in
-		out:*) has_out "${c#out:}" || { fail "$name" "stdout lacks '${c#out:}'"; return; } ;;
-		err:*) has_err "${c#err:}" || { fail "$name" "stderr lacks '${c#err:}'"; return; } ;;
-		noerr) [ ! -s "$T/err" ] || { fail "$name" "unexpected stderr"; return; } ;;
-		esac
-	done
-	pass "$name"
-}
+. "$(dirname "$0")/lib.sh"
 
 mib() { echo $(($1 / 1048576)); }
 
@@ -216,4 +175,3 @@ rm -f "$T/big.initrd" "$T/large.initrd"
 sprig --help
 expect "--help lists every key" 0 "out:--kernel" "out:--initrd" "out:--cmdline" "out:--mem" "out:--cpus" "out:--timings"
 
-. "$(dirname "$0")/cpu.sh"
