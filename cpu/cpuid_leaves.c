@@ -114,7 +114,8 @@ static uint64_t allowed_xcr0(const struct cpu_template *t, bool fixed, uint64_t 
 	}
 	if (!fixed)
 		mask |= supported & ~known;  /* host models: components sprig does not name */
-	return mask & supported;
+	/* XCR0 without x87 is invalid, and SSE state comes with any XSAVE user. */
+	return (mask | 0x3) & supported;
 }
 
 static uint64_t allowed_xss(const struct cpu_template *t, bool fixed, uint64_t supported)

@@ -74,7 +74,9 @@ static void select_requested(struct selection *s, const struct cpu_spec *spec,
 {
 	const struct cpu_model *m = spec->model;
 	for (unsigned w = 0; w < FW_COUNT; w++) {
-		uint32_t from_host = m->base == MODEL_FIXED ? 0 : s->available[w] & ~model_remove[w];
+		/* KVM hints are sprig's to give (all "available"), never the host's. */
+		uint32_t from_host = m->base == MODEL_FIXED || w == FW_KVM_EDX ? 0 :
+				     s->available[w] & ~model_remove[w];
 		s->requested[w] = (from_host | model_add[w] | spec->plus[w]) & ~spec->minus[w];
 		s->asked[w] = (model_add[w] | spec->plus[w]) & ~spec->minus[w];
 	}
