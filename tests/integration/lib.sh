@@ -44,3 +44,16 @@ expect() {
 	pass "$name"
 }
 
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds or SECONDS pass (by
+# the clock: a busybox `sleep 0.1` may not sleep, so never count naps).
+wait_for() {
+	deadline=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.1 2>/dev/null || sleep 1
+	done
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+stuck_on_pipe() { cat /proc/"$1"/task/*/wchan 2>/dev/null | grep -q pipe_write; }

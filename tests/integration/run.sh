@@ -80,16 +80,12 @@ for action in spinning halting; do
 	case $action in spinning) what=spin ;; *) what=halt ;; esac
 	"$SPRIG" --kernel "$TESTGUEST" --cmdline "action=$what" --cpus 2 >"$T/out" 2>"$T/err" </dev/null &
 	pid=$!
-	i=0
 	# The nested test VM can take tens of seconds for KVM_CREATE_VM when it
 	# stalls; wait for the guest itself rather than for a fixed time.
-	while ! has_out "testguest:" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	started=$(has_out "testguest:" && echo yes || echo no)
+	started=$(wait_for 60 has_out "testguest:" && echo yes || echo no)
 	threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
 	kill -TERM "$pid"
-	i=0
-	while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	if kill -0 "$pid" 2>/dev/null; then
+	if ! wait_for 10 gone "$pid"; then
 		kill -KILL "$pid"
 		fail "SIGTERM stops a ${action} guest" "still running 10 s after SIGTERM"
 		continue
@@ -114,16 +110,9 @@ reader=$!
 "$SPRIG" --kernel "$TESTGUEST" --cmdline action=flood >"$T/console" 2>"$T/err" </dev/null &
 pid=$!
 # Wait until a vCPU thread is really stuck writing to the full pipe.
-i=0
-while ! cat /proc/$pid/task/*/wchan 2>/dev/null | grep -q pipe_write && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ $i -lt 300 ] || echo "note: the console pipe never filled; the test below proves less"
+wait_for 30 stuck_on_pipe "$pid" || echo "note: the console pipe never filled; the test below proves less"
 kill -TERM "$pid"
-i=0
-while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-if kill -0 "$pid" 2>/dev/null; then
+if ! wait_for 10 gone "$pid"; then
 	kill -KILL "$pid"
 	: >"$T/out"
 	fail "SIGTERM stops a guest whose console is stuck" "still running 10 s after SIGTERM"
