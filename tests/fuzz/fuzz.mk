@@ -7,13 +7,14 @@ FUZZ_OUT := $(BUILD)/tests/fuzz
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf
+FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/fuzz_json
 FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
 FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS)
 
 # What each target is built from besides its own fuzz_NAME.c.
 $(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
 $(FUZZ_OUT)/fuzz_elf: boot/elf.c boot/prepare.c boot/acpi.c mem/guest_mem.c mem/layout.c
+$(FUZZ_OUT)/fuzz_json: control/json.c
 
 $(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
