@@ -8,9 +8,9 @@ GUEST_CFLAGS := -std=c11 -ffreestanding -nostdlib -fno-pic -fno-pie -mno-red-zon
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/lib/guest.ld -Wl,--build-id=none \
 	-Wl,-z,noexecstack -Wl,-z,max-page-size=4096 -Wl,--no-warn-rwx-segments
 GUEST_LIB := $(patsubst guest/lib/%.c,$(GUEST_OUT)/obj/%.o,$(wildcard guest/lib/*.c)) \
-	$(GUEST_OUT)/obj/trampoline.o $(GUEST_OUT)/obj/gdt.o
+	$(GUEST_OUT)/obj/trampoline.o $(GUEST_OUT)/obj/gdt.o $(GUEST_OUT)/obj/idt_stubs.o
 GUEST_ELFS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello64.elf $(GUEST_OUT)/testguest.elf \
-	$(GUEST_OUT)/cpuid.elf
+	$(GUEST_OUT)/cpuid.elf $(GUEST_OUT)/mce.elf
 
 $(GUEST_OUT)/obj/%.o: guest/lib/%.c guest/lib/guest.h guest/lib/layout.h
 	@mkdir -p $(dir $@)

@@ -1,5 +1,7 @@
 /* A guest that misbehaves on request (`action=...` on the command line),
- * so the VMM's handling of each case can be tested. */
+ * so the VMM's handling of each case can be tested. `halt`, `spin` and
+ * `count` keep every vCPU busy that way; the other actions leave the APs
+ * waiting for their SIPI. */
 #include "lib/guest.h"
 
 static void triple_fault(void)
@@ -66,9 +68,66 @@ static void try_xsave(void)
 	print("testguest: xsave/xrstor ok, osxsave %u\n", (r[2] >> 27) & 1);
 }
 
+/* What the APs do: nothing (they are not started) unless the action
+ * asks for every vCPU, for `halt`, `spin` and `count`. */
+enum ap_mode { AP_HALT = 1, AP_SPIN, AP_COUNT };
+static int ap_mode;
+static uint32_t aps_in_place;
+/* One counter per vCPU, each on its own cache line; the BSP's is [0]. */
+static struct {
+	volatile uint64_t n;
+} __attribute__((aligned(64))) counters[MAX_CPUS];
+static uint32_t next_counter = 1;
+
 void ap_main(uint32_t apic_id)
 {
 	(void)apic_id;
+	switch (__atomic_load_n(&ap_mode, __ATOMIC_ACQUIRE)) {
+	case AP_HALT:
+		__atomic_add_fetch(&aps_in_place, 1, __ATOMIC_SEQ_CST);
+		halt_forever();
+	case AP_SPIN:
+		__atomic_add_fetch(&aps_in_place, 1, __ATOMIC_SEQ_CST);
+		for (;;)
+			cpu_relax();
+	case AP_COUNT: {
+		uint32_t i = __atomic_fetch_add(&next_counter, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&aps_in_place, 1, __ATOMIC_SEQ_CST);
+		if (i >= MAX_CPUS)
+			halt_forever();
+		for (;;)
+			counters[i].n++;
+	}
+	}
+}
+
+/* Start every AP in `mode`, wait (bounded) until each is in its loop and
+ * say how many vCPUs there are. */
+static void all_cpus(enum ap_mode mode)
+{
+	__atomic_store_n(&ap_mode, mode, __ATOMIC_RELEASE);
+	static uint32_t ids[MAX_CPUS];
+	uint64_t lapic;
+	unsigned cpus = acpi_find_cpus(ids, MAX_CPUS, &lapic);
+	unsigned up = smp_start_aps(ids, cpus, lapic);
+	uint64_t start = rdtsc();
+	while (__atomic_load_n(&aps_in_place, __ATOMIC_SEQ_CST) < up && rdtsc() - start < (1ull << 34))
+		cpu_relax();
+	print("testguest: cpus %u\n", 1 + __atomic_load_n(&aps_in_place, __ATOMIC_SEQ_CST));
+}
+
+/* The BSP counts too, and prints its count every 2^every iterations. */
+static void count(void)
+{
+	const char *every = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "every") : NULL;
+	uint64_t k = every ? parse_u64(every) : 20;
+	uint64_t mask = (1ull << (k < 63 ? k : 63)) - 1;
+	all_cpus(AP_COUNT);
+	for (uint64_t n = 1;; n++) {
+		counters[0].n = n;
+		if (!(n & mask))
+			print("testguest: count %lu\n", n);
+	}
 }
 
 void guest_main(void)
@@ -84,6 +143,7 @@ void guest_main(void)
 		print("testguest: triple fault\n");
 		triple_fault();
 	} else if (!strncmp(action, "spin", 4)) {
+		all_cpus(AP_SPIN);
 		print("testguest: spinning\n");
 		for (;;)
 			cpu_relax();
@@ -91,6 +151,7 @@ void guest_main(void)
 		for (uint64_t i = 0;; i++)
 			print("testguest: flood line %lu, enough text to fill a pipe quickly\n", i);
 	} else if (!strncmp(action, "halt", 4)) {
+		all_cpus(AP_HALT);
 		print("testguest: halting\n");
 		halt_forever();
 	} else if (!strncmp(action, "marker", 6)) {
@@ -108,6 +169,8 @@ void guest_main(void)
 		try_cmpxchg16b();
 	} else if (!strncmp(action, "xsave", 5)) {
 		try_xsave();
+	} else if (!strncmp(action, "count", 5)) {
+		count();
 	} else if (!strncmp(action, "wild", 4)) {
 		print("testguest: wild\n");
 		wild_access();

@@ -1,4 +1,4 @@
-/* The guests' tiny runtime: port I/O, console, boot info, ACPI, SMP. */
+/* The guests' tiny runtime: port I/O, console, boot info, ACPI, SMP, IDT. */
 #ifndef GUEST_H
 #define GUEST_H
 
@@ -37,15 +37,20 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
-static inline void halt_forever(void)
+static inline __attribute__((noreturn)) void halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt");
 }
 
-/* console.c: COM1, one line at a time under a lock shared by all CPUs. */
+/* console.c: COM1, one line at a time under a lock shared by all CPUs.
+ * The lock is re-entrant per CPU: an exception handler's print that
+ * interrupts its CPU's own print comes out whole after the interrupted
+ * line. A handler that will never return calls console_abandon() first
+ * (it ends an interrupted line and lets go of the lock). */
 void console_lock(void);
 void console_unlock(void);
+void console_abandon(void);
 void console_write(const char *s, size_t n);
 void print(const char *format, ...);  /* %s %c %d %u %x %lx %lu %%, locked */
 
@@ -76,6 +81,24 @@ unsigned acpi_find_cpus(uint32_t *apic_ids, unsigned max, uint64_t *lapic_base);
 /* smp.c: wake every AP through the local APIC; returns how many came up. */
 unsigned smp_start_aps(const uint32_t *apic_ids, unsigned count, uint64_t lapic_base);
 uint32_t this_apic_id(void);
+
+/* idt.c, idt_stubs.S: one IDT (256 gates) for every CPU. idt_load()
+ * builds it the first time and loads it on the calling CPU; guests that
+ * never call it keep running without one (an exception triple-faults).
+ * A vector with no handler prints `guest: exception V at rip 0x...` and
+ * halts that CPU; a handler that returns resumes the interrupted code
+ * with iretq (a #MC handler may, if MCG_STATUS.RIPV allows). Handlers run
+ * with interrupts off, on the interrupted stack. */
+#define IDT_VECTORS 256
+#define VECTOR_MC 18
+struct idt_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;  /* error_code 0 where the CPU pushes none */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+typedef void (*idt_handler)(unsigned vector, uint64_t error_code, struct idt_frame *frame);
+void idt_load(void);
+void idt_set_handler(unsigned vector, idt_handler fn);  /* NULL: back to the default */
 
 /* end.c: the microVM way to stop: i8042 reset, then isa-debug-exit. */
 void reset_machine(void) __attribute__((noreturn));

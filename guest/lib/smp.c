@@ -61,6 +61,10 @@ static void wait_ticks(uint64_t ticks)
 /* Called on each AP, in long mode, on its own stack. */
 void ap_start(void)
 {
+	/* Each CPU has its own APIC base MSR: this_apic_id() reads the x2APIC
+	 * id register, which faults until this CPU is in x2APIC mode too. */
+	if (x2apic)
+		wrmsr(APIC_BASE_MSR, rdmsr(APIC_BASE_MSR) | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
 	uint32_t id = this_apic_id();
 	__atomic_add_fetch(&aps_up, 1, __ATOMIC_SEQ_CST);
 	ap_main(id);
