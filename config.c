@@ -45,6 +45,8 @@ static const struct key keys[] = {
 	  "features KVM cannot give: warn and remove them, or refuse to start" },
 	{ "", "timings", KEY_BOOL, FIELD(timings), 0, 0, "on|off",
 	  "print boot phase timings on exit (a bare --timings means on)" },
+	{ "", "control", KEY_PATH, FIELD(control), 0, 0, "SOCKET",
+	  "QMP control socket to listen on (docs/control.md)" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -24,6 +24,7 @@ struct config {
 	char cpu[1024];                 /* CPU model string, checked when set */
 	bool cpu_enforce;               /* cpu-check = enforce */
 	bool timings;
+	char control[CONFIG_PATH_MAX];  /* QMP socket path; empty: none */
 };
 
 /* What the command line asked for besides a VM to run. */

@@ -15,15 +15,13 @@
 
 #include "boot/boot.h"
 #include "config.h"
+#include "control/control.h"
+#include "control/vm_ops.h"
 #include "cpu_command.h"
 #include "cpu/cpu.h"
 #include "devices/devices.h"
 #include "mem/mem.h"
 #include "vmm.h"
-
-#ifndef SPRIG_VERSION
-#define SPRIG_VERSION "0.1.0"
-#endif
 
 extern const uint8_t sprig_hello_elf[], sprig_hello_elf_end[];
 
@@ -182,25 +180,58 @@ static void on_signal(struct vm *vm, int signal_fd)
 	}
 }
 
-/* The main thread's event loop: wait until someone asks the VM to stop. */
-static int run_until_stop(struct vm *vm, int signal_fd)
+/* The main thread's event loop: signals, the mailbox from vCPU threads and
+ * signal handlers, and the control socket, until someone asks to stop. */
+static int run_until_stop(struct vm *vm, int signal_fd, struct control *control)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
 		return -errno;
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = signal_fd };
-	epoll_ctl(ep, EPOLL_CTL_ADD, signal_fd, &ev);
-	ev.data.fd = vm->wake_fd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, vm->wake_fd, &ev);
+	int fds[] = { signal_fd, vm->mailbox[0], control ? control_fd(control) : -1 };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+		if (fds[i] >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev)) {
+			close(ep);
+			return -errno;
+		}
+	}
 	while (!atomic_load(&vm->stop_requested)) {
 		struct epoll_event got[4];
 		int n = epoll_wait(ep, got, 4, -1);
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			if (got[i].data.fd == signal_fd)
 				on_signal(vm, signal_fd);
+			else if (got[i].data.fd == vm->mailbox[0])
+				vm_mailbox_drain(vm);
+			else
+				control_dispatch(control);
+		}
 	}
+	/* Events posted just before the stop (MEMORY_FAILURE) go out first. */
+	vm_mailbox_drain(vm);
 	close(ep);
 	return 0;
+}
+
+/* On stop, the console's last bytes go out before anyone looks at it. */
+static void flush_on_stop(void *opaque, bool running)
+{
+	if (!running)
+		devices_flush(opaque);
+}
+
+static struct control *open_control(const struct config *c, struct vm *vm)
+{
+	struct control *control = NULL;
+	char why[CONTROL_WHY_SIZE];
+	if (!c->control[0])
+		return NULL;
+	if (control_open(&control, c->control, &control_vm_ops, vm, why)) {
+		fprintf(stderr, "sprig: control socket %s\n", why);
+		return NULL;
+	}
+	vm_set_event_handler(vm, control_on_vm_event, control);
+	return control;
 }
 
 static int fail(int status, const char *format, const char *detail)
@@ -220,7 +251,7 @@ static int run_vm(const struct config *c)
 	if (open_guest_files(c, &files))
 		return SPRIG_EXIT_BAD_INPUT;
 	int signal_fd = block_signals();
-	if (signal_fd < 0 || cpu_signals_init())
+	if (signal_fd < 0 || cpu_signals_init() || mce_process_init(&vm))
 		return fail(SPRIG_EXIT_HOST, "signal setup: %s", strerror(errno));
 	struct vm_cpu_config cpu = { (unsigned)c->cpus, (unsigned)c->threads_per_core,
 				     (unsigned)c->cores, c->cpu, c->cpu_enforce };
@@ -239,14 +270,20 @@ static int run_vm(const struct config *c)
 		return SPRIG_EXIT_BAD_INPUT;
 	devices_init(&devices, STDOUT_FILENO, vm_request_stop, &vm);
 	vm.devices = &devices;
+	vm_add_state_notifier(&vm, flush_on_stop, &devices);
 	if (vm_create_vcpus(&vm, &boot, why))
 		return fail(SPRIG_EXIT_HOST, "%s", why);
+	struct control *control = open_control(c, &vm);
+	if (c->control[0] && !control)
+		return SPRIG_EXIT_BAD_INPUT;
 	phase_ns[PHASE_LOADED] = devices_now_ns();
 	if ((err = vm_start_vcpus(&vm)))
 		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
-	run_until_stop(&vm, signal_fd);
-	vm_stop_vcpus(&vm);
+	if (run_until_stop(&vm, signal_fd, control))
+		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
+	vm_shutdown(&vm);
 	devices_flush(&devices);
+	control_close(control, 1000);
 	phase_ns[PHASE_FIRST_RUN] = vm.first_run_ns;
 	phase_ns[PHASE_MARKER] = devices.boot_marker_ns;
 	phase_ns[PHASE_EXIT] = devices_now_ns();

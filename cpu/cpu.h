@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -23,6 +24,20 @@
 
 struct vm;
 
+/* Machine checks waiting to be injected into one vCPU, by that vCPU's own
+ * thread (KVM_X86_SET_MCE is a vCPU ioctl). `ar` is written by the SIGBUS
+ * handler in that thread; the AO queue by the main thread, under `lock`. */
+#define VCPU_MCE_QUEUE 16
+struct vcpu_mce {
+	volatile sig_atomic_t ar_pending;
+	uint64_t ar_gpa;
+	pthread_mutex_t lock;
+	atomic_uint queued;              /* nonzero: look under the lock */
+	unsigned ao_count;
+	uint64_t queue[VCPU_MCE_QUEUE];  /* AO pages: guest-physical addresses */
+	uint64_t broadcast;              /* bank 1 signals owed by others' errors */
+};
+
 struct vcpu {
 	struct vm *vm;
 	unsigned index;
@@ -31,8 +46,41 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool thread_started;
-	pid_t tid;
+	_Atomic pid_t tid;
+	struct vcpu_mce mce;
+	/* Test-only faults (x-sigbus, x-hwpoison), raised by the vCPU thread on
+	 * itself: the kernel lets a thread queue machine-check siginfo only
+	 * to itself, and MADV_HWPOISON signals the thread that calls it. */
+	_Atomic unsigned fault_seq, fault_done;
+	unsigned fault_kind;         /* enum vcpu_fault */
+	uint64_t fault_addr;         /* host address */
+	_Atomic int fault_result;
+	_Atomic uint64_t kick_ns;    /* bench: when the last measured kick was sent */
+	_Atomic uint64_t kick_seen_ns;  /* and when KVM_RUN returned after it */
 };
+
+/* Run states, as QMP's query-status names them. */
+enum vm_run_state { VM_RUNNING, VM_PAUSED, VM_SHUTDOWN };
+
+/* What the main thread tells the control socket. */
+enum vm_event_kind { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_MEMORY_FAILURE };
+struct vm_event {
+	enum vm_event_kind kind;
+	const char *reason;          /* SHUTDOWN: a QMP ShutdownCause word */
+	bool guest;                  /* SHUTDOWN: the guest asked for it */
+	const char *recipient;       /* MEMORY_FAILURE: "guest" or "hypervisor" */
+	const char *action;          /* "inject", "ignore", "fatal", "reset" */
+	bool action_required, recursive;
+};
+typedef void vm_event_fn(void *opaque, const struct vm_event *event);
+
+/* Devices learn about stop and resume here (the block layer drains on
+ * stop). Called on the main thread with every vCPU paused (running false)
+ * or about to resume (running true). */
+typedef void vm_state_fn(void *opaque, bool running);
+#define VM_NOTIFIERS_MAX 16
+
+#define VM_POISON_MAX 4096
 
 struct vm {
 	int kvm_fd, vm_fd;
@@ -48,8 +96,27 @@ struct vm {
 	atomic_bool stop_requested; /* the first request sets exit_status */
 	int exit_status;
 	const char *stop_reason;
-	int wake_fd;                /* eventfd: wakes the main thread */
+	int mailbox[2];             /* pipe: records for the main thread */
 	_Atomic uint64_t first_run_ns;
+
+	/* Pausing (cpu/run_state.c). `lock` guards the counts and the state. */
+	pthread_mutex_t lock;
+	pthread_cond_t paused_cond;   /* a vCPU parked or left */
+	pthread_cond_t resume_cond;   /* parked vCPUs wait here */
+	atomic_bool pause_requested;
+	unsigned paused_count, live_threads;
+	enum vm_run_state run_state;
+	struct { vm_state_fn *fn; void *opaque; } notifiers[VM_NOTIFIERS_MAX];
+	unsigned notifier_count;
+	vm_event_fn *on_event;
+	void *event_opaque;
+
+	/* Machine checks (cpu/mce.c). */
+	uint64_t mcg_cap;           /* 0: the model has no MCE/MCA, none set up */
+	bool mce_broadcast;         /* Intel: an AR reaches every vCPU */
+	bool amd_mce;               /* AMD bank encoding */
+	unsigned poisoned_count;
+	uint64_t poisoned[VM_POISON_MAX];  /* guest-physical pages, under `lock` */
 };
 
 struct vm_cpu_config {
@@ -75,8 +142,69 @@ int vm_start_vcpus(struct vm *vm);
  * a vCPU thread (the main thread completes the stop). First caller wins. */
 void vm_request_stop(void *vm, int exit_status, const char *reason);
 
+/* Run control (cpu/run_state.c), QEMU's semantics. pause_all and
+ * resume_all may be called from any thread but a vCPU's; vm_stop from a
+ * vCPU thread is a request the main thread completes, elsewhere it pauses
+ * every vCPU, runs the notifiers and emits STOP. vm_resume undoes it and
+ * emits RESUME. Both do nothing when the VM is already in that state. */
+void vm_pause_all(struct vm *vm);
+void vm_resume_all(struct vm *vm);
+void vm_stop(struct vm *vm);
+void vm_resume(struct vm *vm);
+enum vm_run_state vm_run_state(struct vm *vm);
+int vm_add_state_notifier(struct vm *vm, vm_state_fn *fn, void *opaque);
+void vm_set_event_handler(struct vm *vm, vm_event_fn *fn, void *opaque);
+void vm_emit(struct vm *vm, const struct vm_event *event);
+
+/* The main thread's mailbox: fixed-size records through a pipe, written
+ * from any thread and from signal handlers (one write under PIPE_BUF is
+ * atomic and async-signal-safe). */
+enum vm_message_kind {
+	VM_MESSAGE_WAKE,            /* look at stop_requested */
+	VM_MESSAGE_STOP,            /* a vCPU asked for vm_stop */
+	VM_MESSAGE_MEMORY_FAILURE,  /* emit the event: flags below */
+	VM_MESSAGE_SIGBUS_AO,       /* action-optional poison at `addr` (host) */
+};
+#define VM_MF_GUEST 1u       /* recipient guest (else hypervisor) */
+#define VM_MF_REQUIRED 2u    /* action required */
+#define VM_MF_RECURSIVE 4u
+#define VM_MF_ACTION_SHIFT 4 /* then the action: enum mce_action */
+enum mce_action { MCE_ACTION_INJECT, MCE_ACTION_IGNORE, MCE_ACTION_FATAL, MCE_ACTION_RESET };
+struct vm_message {
+	uint32_t kind;
+	uint32_t flags;
+	uint64_t addr;
+};
+int vm_mailbox_init(struct vm *vm);
+void vm_post(struct vm *vm, uint32_t kind, uint32_t flags, uint64_t addr);
+/* Main thread: handle every waiting record. */
+void vm_mailbox_drain(struct vm *vm);
+
+/* Machine checks (cpu/mce.c). mce_process_init before any guest code
+ * runs: early kill and the SIGBUS handler. */
+int mce_process_init(struct vm *vm);
+int vcpu_setup_mce(struct vcpu *vcpu);
+/* vCPU thread, before KVM_RUN: inject what is pending. */
+void vcpu_inject_pending_mce(struct vcpu *vcpu);
+/* Main thread: action-optional poison at host address `addr`. */
+void mce_handle_ao(struct vm *vm, uint64_t addr);
+/* Main thread, guest reset: fresh pages for the poisoned ones. */
+int mce_replace_poisoned(struct vm *vm);
+/* Test-only: vCPU `index` raises a real SIGBUS with machine-check siginfo
+ * on itself (a gpa outside guest RAM is reported against a host address
+ * outside it), or poisons the page with MADV_HWPOISON. Waits up to 2 s
+ * for the vCPU; -EAGAIN while it is paused. */
+enum vcpu_fault { VCPU_FAULT_SIGBUS_AR, VCPU_FAULT_SIGBUS_AO, VCPU_FAULT_HWPOISON };
+int mce_request_fault(struct vm *vm, unsigned index, uint64_t gpa, enum vcpu_fault kind);
+/* vCPU thread, at the top of its loop. */
+void vcpu_raise_requested_fault(struct vcpu *vcpu);
+
 /* From the main thread: make every vCPU thread return and join it. */
 void vm_stop_vcpus(struct vm *vm);
+
+/* Main thread, once a stop was requested: the SHUTDOWN event, every vCPU
+ * thread joined, the notifiers told. */
+void vm_shutdown(struct vm *vm);
 
 void vm_destroy(struct vm *vm);
 
@@ -97,5 +225,11 @@ int vcpu_set_lapic_lint(struct vcpu *vcpu);
 int vcpu_set_fpu(struct vcpu *vcpu);
 void *vcpu_thread(void *arg);
 void vcpu_kick_arm(struct vcpu *vcpu);
+/* The vCPU of the calling thread, NULL elsewhere. */
+struct vcpu *vcpu_current(void);
+/* vCPU thread, at the top of its loop: park while a pause is requested. */
+void vcpu_wait_while_paused(struct vcpu *vcpu);
+/* vCPU thread, leaving its loop for good. */
+void vcpu_thread_exiting(struct vcpu *vcpu);
 
 #endif

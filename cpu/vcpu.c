@@ -28,6 +28,9 @@ static int create_vcpu(struct vm *vm, unsigned index, const struct boot_kernel *
 			err = -errno, step = "mmap kvm_run";
 		}
 	}
+	/* Before KVM_SET_CPUID2, as QEMU does. */
+	if (!err && (err = vcpu_setup_mce(v)))
+		step = "KVM_X86_SETUP_MCE";
 	if (!err && (err = vcpu_set_cpuid(v)))
 		step = "KVM_SET_CPUID2";
 	if (!err && (err = vcpu_set_boot_msrs(v)))
@@ -127,18 +130,37 @@ static bool handle_exit(struct vcpu *v)
 	}
 }
 
+/* A kick made KVM_RUN return: note when, for the kick-latency bench. */
+static void note_kick_seen(struct vcpu *v)
+{
+	uint64_t sent = atomic_load(&v->kick_ns);
+	if (sent && atomic_load(&v->kick_seen_ns) < sent)
+		atomic_store(&v->kick_seen_ns, devices_now_ns());
+}
+
+static bool vcpu_may_run(struct vm *vm)
+{
+	/* Once a stop is requested (a reset, say) the guest must not run on. */
+	return !atomic_load(&vm->stopping) && !atomic_load(&vm->stop_requested);
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
-	v->tid = (pid_t)syscall(SYS_gettid);
+	atomic_store(&v->tid, (pid_t)syscall(SYS_gettid));
 	vcpu_kick_arm(v);
-	/* Once a stop is requested (a reset, say) the guest must not run on. */
-	while (!atomic_load(&vm->stopping) && !atomic_load(&vm->stop_requested)) {
+	while (vcpu_may_run(vm)) {
+		vcpu_wait_while_paused(v);
+		if (!vcpu_may_run(vm))
+			break;
+		vcpu_raise_requested_fault(v);
+		vcpu_inject_pending_mce(v);
 		if (v->index == 0 && !atomic_load(&vm->first_run_ns))
 			atomic_store(&vm->first_run_ns, devices_now_ns());
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
+				note_kick_seen(v);
 				v->run->immediate_exit = 0;
 				continue;
 			}
@@ -150,6 +172,7 @@ void *vcpu_thread(void *arg)
 		if (!handle_exit(v))
 			break;
 	}
+	vcpu_thread_exiting(v);
 	return NULL;
 }
 
@@ -160,8 +183,14 @@ int vm_start_vcpus(struct vm *vm)
 	/* vCPU threads need little stack; keep the VMM's footprint small. */
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		pthread_mutex_lock(&vm->lock);
+		vm->live_threads++;  /* before it runs: a pause must wait for it */
+		pthread_mutex_unlock(&vm->lock);
 		int err = pthread_create(&vm->vcpus[i].thread, &attr, vcpu_thread, &vm->vcpus[i]);
 		if (err) {
+			pthread_mutex_lock(&vm->lock);
+			vm->live_threads--;
+			pthread_mutex_unlock(&vm->lock);
 			pthread_attr_destroy(&attr);
 			return -err;
 		}

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -125,7 +124,11 @@ static void disable_pmu(struct vm *vm)
 int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 {
 	unsigned cpus = c->cpus;
-	vm->kvm_fd = vm->vm_fd = vm->wake_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->mailbox[0] = vm->mailbox[1] = -1;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->paused_cond, NULL);
+	pthread_cond_init(&vm->resume_cond, NULL);
+	vm->run_state = VM_RUNNING;
 	TRY(vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), "/dev/kvm");
 	int err = check_kvm(vm, why);
 	if (!err)
@@ -142,15 +145,17 @@ int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 		TRY(ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity), "KVM_SET_IDENTITY_MAP_ADDR");
 	TRY(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
 	disable_pmu(vm);
-	TRY(vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), "eventfd");
+	TRY(vm_mailbox_init(vm), "pipe");
 	vm->nr_vcpus = cpus;
 	vm->vcpus = calloc(cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		snprintf(why, CPU_WHY_SIZE, "out of memory for %u vCPUs", cpus);
 		return -ENOMEM;
 	}
-	for (unsigned i = 0; i < cpus; i++)
+	for (unsigned i = 0; i < cpus; i++) {
 		vm->vcpus[i].fd = -1;
+		pthread_mutex_init(&vm->vcpus[i].mce.lock, NULL);
+	}
 	return 0;
 }
 
@@ -161,16 +166,16 @@ void vm_request_stop(void *opaque, int exit_status, const char *reason)
 		return;
 	vm->exit_status = exit_status;
 	vm->stop_reason = reason;
-	uint64_t one = 1;
 	/* The main thread owns the stop: a vCPU thread must not join itself. */
-	if (write(vm->wake_fd, &one, sizeof(one)) < 0) {
-		/* The counter cannot overflow from one write; nothing to do. */
-	}
+	vm_post(vm, VM_MESSAGE_WAKE, 0, 0);
 }
 
 void vm_stop_vcpus(struct vm *vm)
 {
+	pthread_mutex_lock(&vm->lock);
 	atomic_store(&vm->stopping, true);
+	pthread_cond_broadcast(&vm->resume_cond);
+	pthread_mutex_unlock(&vm->lock);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i].thread_started)
 			vcpu_kick(&vm->vcpus[i]);
@@ -192,7 +197,7 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	cpuid_model_free(&vm->cpu);
 	cpu_host_free(&vm->host);
-	int fds[] = { vm->kvm_fd, vm->vm_fd, vm->wake_fd };
+	int fds[] = { vm->kvm_fd, vm->vm_fd, vm->mailbox[0], vm->mailbox[1] };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

@@ -89,3 +89,16 @@ uint64_t guest_mem_resident(const struct guest_mem *mem)
 	}
 	return resident;
 }
+
+int guest_mem_replace_page(struct guest_mem *mem, uint64_t gpa)
+{
+	uint64_t page = gpa & ~(4 * MEM_KiB - 1);
+	uint8_t *hva = guest_mem_ptr(mem, page, 4 * MEM_KiB);
+	if (!hva)
+		return -EINVAL;
+	/* MAP_FIXED swaps the page in one step; KVM's memory slot follows the
+	 * mapping (its MMU notifier drops the old page). */
+	void *p = mmap(hva, 4 * MEM_KiB, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	return p == MAP_FAILED ? -errno : 0;
+}

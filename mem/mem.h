@@ -49,6 +49,10 @@ void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
  * pointer is outside it (for faults reported against host addresses). */
 int64_t guest_mem_gpa(const struct guest_mem *mem, const void *hva);
 
+/* Replace the guest RAM page holding `gpa` with a fresh zero page (a
+ * poisoned page, at guest reset). -EINVAL outside guest RAM. */
+int guest_mem_replace_page(struct guest_mem *mem, uint64_t gpa);
+
 /* The RAM ranges the guest's memory map reports (usable RAM only: the legacy
  * hole at 640 KiB - 1 MiB and the MMIO gap are left out). Returns the count. */
 int guest_mem_ranges(const struct guest_mem *mem, struct mem_range *out);

@@ -351,6 +351,32 @@ static void resident_counts_touched_pages(void **state)
 	assert_int_equal(guest_mem_resident(&none), 0);
 }
 
+/* --- guest_mem_replace_page: a poisoned page, at guest reset --- */
+
+static void replace_page_gives_a_fresh_zero_page(void **state)
+{
+	(void)state;
+	init(3 * MEM_GiB + 64 * MEM_MiB);  /* a page in high RAM too */
+	uint64_t pages[] = { 0x5000, MEM_MMIO_GAP_END + 0x10000 };
+	for (size_t i = 0; i < ARRAY_SIZE(pages); i++) {
+		uint8_t *page = guest_mem_ptr(&mem, pages[i], 4096);
+		uint8_t *next = guest_mem_ptr(&mem, pages[i] + 4096, 1);
+		uint8_t *prev = guest_mem_ptr(&mem, pages[i] - 1, 1);
+		memset(page, 0xaa, 4096);
+		*next = 0x55, *prev = 0x66;
+		/* Any address inside the page names it. */
+		assert_int_equal(guest_mem_replace_page(&mem, pages[i] + 123), 0);
+		assert_ptr_equal(guest_mem_ptr(&mem, pages[i], 4096), page);
+		for (size_t b = 0; b < 4096; b++)
+			assert_int_equal(page[b], 0);
+		page[0] = 1;  /* still writable */
+		assert_int_equal(*next, 0x55);  /* neighbours untouched */
+		assert_int_equal(*prev, 0x66);
+	}
+	assert_int_equal(guest_mem_replace_page(&mem, MEM_MMIO_GAP_START), -EINVAL);
+	assert_int_equal(guest_mem_replace_page(&mem, UINT64_MAX), -EINVAL);
+}
+
 #define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -372,6 +398,7 @@ int main(void)
 		TEST(gpa_round_trips),
 		TEST(gpa_of_a_pointer_outside_ram),
 		TEST(resident_counts_touched_pages),
+		TEST(replace_page_gives_a_fresh_zero_page),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(ranges_cases)];
 	size_t n = 0;

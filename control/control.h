@@ -1,0 +1,80 @@
+/* The control socket: a QMP-compatible subset over a unix socket
+ * (docs/control.md). It knows the VM only through struct control_ops, so
+ * the protocol is tested without KVM; everything runs on the main thread. */
+#ifndef SPRIG_CONTROL_H
+#define SPRIG_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "json.h"
+
+#define CONTROL_CLIENTS_MAX 16
+#define CONTROL_WHY_SIZE 256
+
+struct control_cpu {
+	unsigned index;
+	pid_t thread_id;
+	unsigned socket_id, core_id, thread_in_core;
+};
+
+struct control_latency {
+	unsigned count;
+	uint64_t min_ns, median_ns, p99_ns, max_ns;
+};
+
+enum control_fault { CONTROL_SIGBUS_AR, CONTROL_SIGBUS_AO, CONTROL_HWPOISON };
+
+/* What a QMP command may do to the VM. Errors are -errno; `why` (when
+ * given) says more, for the client. */
+struct control_ops {
+	const char *(*status)(void *vm);           /* "running", "paused", "shutdown" */
+	void (*stop)(void *vm);
+	void (*cont)(void *vm);
+	void (*quit)(void *vm);
+	unsigned (*cpu_count)(void *vm);
+	void (*cpu_info)(void *vm, unsigned index, struct control_cpu *out);
+	/* Test-only: a real SIGBUS with machine-check siginfo in a vCPU thread,
+	 * or a real hardware-poisoned page (MADV_HWPOISON) touched by it. */
+	int (*fault)(void *vm, unsigned index, uint64_t gpa, enum control_fault kind);
+	/* Bench: kick a vCPU `count` times, time each until KVM_RUN returned. */
+	int (*kick_latency)(void *vm, unsigned index, unsigned count, struct control_latency *out);
+};
+
+/* One QMP conversation, independent of the transport. */
+struct qmp_session {
+	bool negotiated;
+	bool quit;  /* quit was answered: read no further */
+	const struct control_ops *ops;
+	void *vm;
+};
+
+/* Answer one complete message (a top-level JSON value). Writes the reply,
+ * if any, into `reply`. */
+void qmp_handle_message(struct qmp_session *s, const char *text, size_t len, struct json_out *reply);
+
+/* The greeting every client gets on connect. */
+void qmp_greeting(struct json_out *out);
+
+/* An event as QMP sends it, timestamp included. `data` is a JSON object's
+ * text or NULL. */
+void qmp_event(struct json_out *out, const char *name, const char *data);
+
+/* The server. control_open listens on `path` (a stale socket there is
+ * replaced; anything else there is an error). control_fd is one fd for
+ * the main loop to poll (an epoll fd of its own); control_dispatch
+ * handles whatever is ready, without blocking. */
+struct control;
+int control_open(struct control **out, const char *path, const struct control_ops *ops, void *vm,
+		 char *why);
+int control_fd(const struct control *c);
+void control_dispatch(struct control *c);
+/* Send an event to every client past capabilities negotiation. */
+void control_broadcast_event(struct control *c, const char *name, const char *data);
+/* At exit: give clients up to `ms` to take what is queued for them, close
+ * everything and remove the socket. */
+void control_close(struct control *c, int ms);
+
+#endif

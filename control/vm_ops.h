@@ -1,0 +1,13 @@
+/* The control socket wired to a struct vm (cpu/). */
+#ifndef SPRIG_CONTROL_VM_OPS_H
+#define SPRIG_CONTROL_VM_OPS_H
+
+#include "../cpu/cpu.h"
+#include "control.h"
+
+extern const struct control_ops control_vm_ops;
+
+/* A vm_event_fn: `opaque` is the struct control. */
+void control_on_vm_event(void *opaque, const struct vm_event *event);
+
+#endif
