@@ -2,7 +2,13 @@
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 
-test: $(BUILD)/sprig $(BUILD)/asan/sprig guests $(UNIT_TESTS) $(FUZZ_TARGETS) | $(DEPS_STAMP)
+# The integration tests' QMP client (host gcc; it runs beside sprig).
+QMP_DRIVE := $(BUILD)/tests/qmp_drive
+$(QMP_DRIVE): tests/integration/qmp_drive.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
+test: $(BUILD)/sprig $(BUILD)/asan/sprig guests $(UNIT_TESTS) $(FUZZ_TARGETS) $(QMP_DRIVE) | $(DEPS_STAMP)
 	@BUILD=$(BUILD) tests/run
 
 # A longer fuzzing session than make test's: FUZZ_SECONDS per target (default 600).
