@@ -1,3 +1,5 @@
-# `make bench`: boot-time tables, sprig side by side with QEMU microvm.
-bench: $(BUILD)/sprig guests | $(DEPS_STAMP)
+# `make bench`: boot-time and kick-latency tables, sprig side by side with
+# QEMU microvm.
+bench: $(BUILD)/sprig guests $(QMP_DRIVE) | $(DEPS_STAMP)
 	BUILD=$(BUILD) bench/boot
+	BUILD=$(BUILD) bench/kick

@@ -123,6 +123,22 @@ void vm_emit(struct vm *vm, const struct vm_event *event)
 		vm->on_event(vm->event_opaque, event);
 }
 
+void vm_stop_vcpus(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	atomic_store(&vm->stopping, true);
+	pthread_cond_broadcast(&vm->resume_cond);
+	pthread_mutex_unlock(&vm->lock);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started)
+			vcpu_kick(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started) {
+			pthread_join(vm->vcpus[i].thread, NULL);
+			vm->vcpus[i].thread_started = false;
+		}
+}
+
 void vm_shutdown(struct vm *vm)
 {
 	const char *reason = vm->stop_reason ? vm->stop_reason : "host-error";

@@ -170,22 +170,6 @@ void vm_request_stop(void *opaque, int exit_status, const char *reason)
 	vm_post(vm, VM_MESSAGE_WAKE, 0, 0);
 }
 
-void vm_stop_vcpus(struct vm *vm)
-{
-	pthread_mutex_lock(&vm->lock);
-	atomic_store(&vm->stopping, true);
-	pthread_cond_broadcast(&vm->resume_cond);
-	pthread_mutex_unlock(&vm->lock);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].thread_started)
-			vcpu_kick(&vm->vcpus[i]);
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].thread_started) {
-			pthread_join(vm->vcpus[i].thread, NULL);
-			vm->vcpus[i].thread_started = false;
-		}
-}
-
 void vm_destroy(struct vm *vm)
 {
 	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {

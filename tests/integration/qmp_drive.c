@@ -138,13 +138,22 @@ static unsigned long long thread_cpu(const char *pid, long tid, char *state)
 	return utime + stime;
 }
 
+/* The vCPU thread ids in a query-cpus-fast reply: every "thread-id" but
+ * the topology one inside "props" (QEMU and sprig order members apart). */
 static unsigned vcpu_threads(struct conn *c, long *tids, unsigned max)
 {
 	static char reply[1 << 16];
 	command(c, "{\"execute\": \"query-cpus-fast\"}\n", reply, sizeof(reply));
 	unsigned n = 0;
-	for (char *p = reply; (p = strstr(p, "{\"thread-id\": ")) && n < max; p++)
-		tids[n++] = strtol(p + 14, NULL, 10);
+	for (char *p = reply; (p = strstr(p, "\"thread-id\": ")) && n < max; p++) {
+		int depth = 0;
+		char *q = p;
+		while (q > reply && !(*q == '{' && depth == 0))
+			depth += *q == '}' ? 1 : *q == '{' ? -1 : 0, q--;
+		if (q - reply >= 9 && !strncmp(q - 9, "\"props\": ", 9))
+			continue;
+		tids[n++] = strtol(p + 13, NULL, 10);
+	}
 	if (!n)
 		die("query-cpus-fast lists no vCPU: %s", reply);
 	return n;
