@@ -12,7 +12,7 @@
 #include "cpu/spec.h"
 #include "mem/mem.h"
 
-enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHECK };
+enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHOICE };
 
 struct key {
 	const char *section;  /* "" for the top level, else the [section] name */
@@ -41,10 +41,12 @@ static const struct key keys[] = {
 	  "cores per package (default: cpus / threads-per-core, one package)" },
 	{ "", "cpu", KEY_CPU, FIELD(cpu), 0, 0, "MODEL[,+F,-F]",
 	  "CPU model and feature changes (default host; `sprig cpu list`)" },
-	{ "", "cpu-check", KEY_CHECK, FIELD(cpu_enforce), 0, 0, "warn|enforce",
+	{ "", "cpu-check", KEY_CHOICE, FIELD(cpu_enforce), 0, 0, "warn|enforce",
 	  "features KVM cannot give: warn and remove them, or refuse to start" },
 	{ "", "timings", KEY_BOOL, FIELD(timings), 0, 0, "on|off",
 	  "print boot phase timings on exit (a bare --timings means on)" },
+	{ "", "on-reboot", KEY_CHOICE, FIELD(on_reboot_restart), 0, 0, "exit|restart",
+	  "when the guest resets: sprig exits 0 (default), or the guest boots again in place" },
 	{ "", "control", KEY_PATH, FIELD(control), 0, 0, "SOCKET",
 	  "QMP control socket to listen on (docs/control.md)" },
 };
@@ -160,12 +162,17 @@ static int set_value(struct config *config, const struct key *k, const char *val
 		strcpy(field, value);
 		return 0;
 	}
-	case KEY_CHECK:
-		if (strcmp(value, "warn") && strcmp(value, "enforce"))
-			return fail(error, "%s: %s: expected warn or enforce, not '%s'", where, k->name,
-				    value);
-		*(bool *)field = !strcmp(value, "enforce");
+	case KEY_CHOICE: {
+		/* Two words, "first|second": the bool says whether it is the second. */
+		const char *bar = strchr(k->arg, '|');
+		size_t first = (size_t)(bar - k->arg);
+		bool is_first = strlen(value) == first && !strncmp(value, k->arg, first);
+		if (!is_first && strcmp(value, bar + 1))
+			return fail(error, "%s: %s: expected %.*s or %s, not '%s'", where, k->name, (int)first,
+				    k->arg, bar + 1, value);
+		*(bool *)field = !is_first;
 		return 0;
+	}
 	case KEY_SIZE:
 		if (mem_parse_size(value, &number))
 			return fail(error, "%s: %s: bad size '%s' (try 64M or 2G)", where, k->name, value);

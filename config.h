@@ -25,6 +25,7 @@ struct config {
 	bool cpu_enforce;               /* cpu-check = enforce */
 	bool timings;
 	char control[CONFIG_PATH_MAX];  /* QMP socket path; empty: none */
+	bool on_reboot_restart;         /* on-reboot = restart */
 };
 
 /* What the command line asked for besides a VM to run. */

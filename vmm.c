@@ -220,6 +220,38 @@ static void flush_on_stop(void *opaque, bool running)
 		devices_flush(opaque);
 }
 
+/* A guest reset in place: on-reboot = restart, or QMP system_reset. */
+struct restart {
+	struct vm *vm;
+	const struct config *config;
+	const struct guest_files *files;
+	struct devices *devices;
+};
+
+static void restart_guest(void *opaque, bool guest)
+{
+	struct restart *r = opaque;
+	struct vm *vm = r->vm;
+	struct boot_kernel boot;
+	vm_pause_all(vm);
+	int err = mce_replace_poisoned(vm);
+	if (err)
+		fprintf(stderr, "sprig: reset: replacing poisoned pages: %s\n", strerror(-err));
+	else if (load_guest(vm, r->config, r->files, &boot))
+		err = -EINVAL;  /* load_guest said why */
+	else if ((err = vm_reset(vm, &boot)))
+		fprintf(stderr, "sprig: reset: %s\n", strerror(-err));
+	if (err) {
+		vm_request_stop(vm, SPRIG_EXIT_HOST, "host-error");
+		return;
+	}
+	devices_reset(r->devices);
+	vm_emit(vm, &(struct vm_event){ .kind = VM_EVENT_RESET, .guest = guest,
+					.reason = guest ? "guest-reset" : "host-qmp-system-reset" });
+	if (vm_run_state(vm) == VM_RUNNING)
+		vm_resume_all(vm);
+}
+
 static struct control *open_control(const struct config *c, struct vm *vm)
 {
 	struct control *control = NULL;
@@ -264,10 +296,16 @@ static int run_vm(const struct config *c)
 		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
 	phase_ns[PHASE_MEM] = devices_now_ns();
 	struct boot_kernel boot;
-	int loaded = load_guest(&vm, c, &files, &boot);
-	close_guest_files(&files);
-	if (loaded)
+	if (load_guest(&vm, c, &files, &boot)) {
+		close_guest_files(&files);
 		return SPRIG_EXIT_BAD_INPUT;
+	}
+	/* The files stay mapped (lazily paged): a reset loads them again. */
+	static struct restart restart;
+	restart = (struct restart){ &vm, c, &files, &devices };
+	vm.restart_on_reset = c->on_reboot_restart;
+	vm.on_reset = restart_guest;
+	vm.reset_opaque = &restart;
 	devices_init(&devices, STDOUT_FILENO, vm_request_stop, &vm);
 	vm.devices = &devices;
 	vm_add_state_notifier(&vm, flush_on_stop, &devices);
@@ -284,6 +322,7 @@ static int run_vm(const struct config *c)
 	vm_shutdown(&vm);
 	devices_flush(&devices);
 	control_close(control, 1000);
+	close_guest_files(&files);
 	phase_ns[PHASE_FIRST_RUN] = vm.first_run_ns;
 	phase_ns[PHASE_MARKER] = devices.boot_marker_ns;
 	phase_ns[PHASE_EXIT] = devices_now_ns();

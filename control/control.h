@@ -34,6 +34,7 @@ struct control_ops {
 	void (*stop)(void *vm);
 	void (*cont)(void *vm);
 	void (*quit)(void *vm);
+	void (*reset)(void *vm);                    /* system_reset */
 	unsigned (*cpu_count)(void *vm);
 	void (*cpu_info)(void *vm, unsigned index, struct control_cpu *out);
 	/* Test-only: a real SIGBUS with machine-check siginfo in a vCPU thread,

@@ -121,6 +121,14 @@ static int run_query_version(const struct request *r, struct json_out *ret, char
 	return 0;
 }
 
+static int run_system_reset(const struct request *r, struct json_out *ret, char *desc)
+{
+	(void)desc;
+	r->s->ops->reset(r->s->vm);
+	json_out_raw(ret, "{}", 2);
+	return 0;
+}
+
 static int cpu_index_arg(const struct request *r, char *desc, unsigned *index)
 {
 	int64_t i = int_arg(r, "cpu-index", -1);
@@ -192,6 +200,7 @@ static const struct command commands[] = {
 	{ "stop", run_stop, { { 0 } } },
 	{ "cont", run_cont, { { 0 } } },
 	{ "quit", run_quit, { { 0 } } },
+	{ "system_reset", run_system_reset, { { 0 } } },
 	{ "query-cpus-fast", run_query_cpus_fast, { { 0 } } },
 	{ "query-version", run_query_version, { { 0 } } },
 	{ "query-commands", run_query_commands, { { 0 } } },

@@ -31,6 +31,12 @@ static void quit(void *opaque)
 	vm_request_stop(opaque, SPRIG_EXIT_OK, "host-qmp-quit");
 }
 
+static void reset(void *opaque)
+{
+	struct vm *vm = opaque;
+	vm->on_reset(vm->reset_opaque, false);
+}
+
 static unsigned cpu_count(void *opaque)
 {
 	return ((struct vm *)opaque)->nr_vcpus;
@@ -107,15 +113,15 @@ static int kick_latency(void *opaque, unsigned index, unsigned count, struct con
 }
 
 const struct control_ops control_vm_ops = {
-	status, stop, cont, quit, cpu_count, cpu_info, fault, kick_latency,
+	status, stop, cont, quit, reset, cpu_count, cpu_info, fault, kick_latency,
 };
 
 void control_on_vm_event(void *opaque, const struct vm_event *e)
 {
-	static const char *const names[] = { "STOP", "RESUME", "SHUTDOWN", "MEMORY_FAILURE" };
+	static const char *const names[] = { "STOP", "RESUME", "SHUTDOWN", "MEMORY_FAILURE", "RESET" };
 	char data[256];
 	const char *payload = NULL;
-	if (e->kind == VM_EVENT_SHUTDOWN) {
+	if (e->kind == VM_EVENT_SHUTDOWN || e->kind == VM_EVENT_RESET) {
 		snprintf(data, sizeof(data), "{\"guest\": %s, \"reason\": \"%s\"}", e->guest ? "true" : "false",
 			 e->reason);
 		payload = data;

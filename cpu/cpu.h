@@ -63,11 +63,12 @@ struct vcpu {
 enum vm_run_state { VM_RUNNING, VM_PAUSED, VM_SHUTDOWN };
 
 /* What the main thread tells the control socket. */
-enum vm_event_kind { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_MEMORY_FAILURE };
+enum vm_event_kind { VM_EVENT_STOP, VM_EVENT_RESUME, VM_EVENT_SHUTDOWN, VM_EVENT_MEMORY_FAILURE,
+		     VM_EVENT_RESET };
 struct vm_event {
 	enum vm_event_kind kind;
-	const char *reason;          /* SHUTDOWN: a QMP ShutdownCause word */
-	bool guest;                  /* SHUTDOWN: the guest asked for it */
+	const char *reason;          /* SHUTDOWN, RESET: a QMP ShutdownCause word */
+	bool guest;                  /* SHUTDOWN, RESET: the guest asked for it */
 	const char *recipient;       /* MEMORY_FAILURE: "guest" or "hypervisor" */
 	const char *action;          /* "inject", "ignore", "fatal", "reset" */
 	bool action_required, recursive;
@@ -79,6 +80,10 @@ typedef void vm_event_fn(void *opaque, const struct vm_event *event);
  * or about to resume (running true). */
 typedef void vm_state_fn(void *opaque, bool running);
 #define VM_NOTIFIERS_MAX 16
+
+/* Main thread, every vCPU paused or about to be: boot the guest again in
+ * place. `guest`: the guest asked (else the host, QMP system_reset). */
+typedef void vm_reset_fn(void *opaque, bool guest);
 
 #define VM_POISON_MAX 4096
 
@@ -110,6 +115,9 @@ struct vm {
 	unsigned notifier_count;
 	vm_event_fn *on_event;
 	void *event_opaque;
+	bool restart_on_reset;      /* on-reboot = restart */
+	vm_reset_fn *on_reset;      /* main thread: reload and reset the guest */
+	void *reset_opaque;
 
 	/* Machine checks (cpu/mce.c). */
 	uint64_t mcg_cap;           /* 0: the model has no MCE/MCA, none set up */
@@ -139,8 +147,18 @@ int vm_create_vcpus(struct vm *vm, const struct boot_kernel *kernel, char *why);
 int vm_start_vcpus(struct vm *vm);
 
 /* Ask the VM to stop with this exit status; safe from any thread and from
- * a vCPU thread (the main thread completes the stop). First caller wins. */
+ * a vCPU thread (the main thread completes the stop). First caller wins.
+ * A "guest-reset" under on-reboot = restart becomes vm_request_reset. */
 void vm_request_stop(void *vm, int exit_status, const char *reason);
+
+/* From a vCPU thread: the guest reset itself. Under on-reboot = restart
+ * this vCPU parks and the main thread restarts the guest (true); false
+ * when sprig is to exit instead. */
+bool vm_request_reset(struct vm *vm);
+
+/* Main thread, every vCPU paused: power-on state for every vCPU and the
+ * interrupt chips, the BSP at `kernel`'s entry (cpu/reset.c). */
+int vm_reset(struct vm *vm, const struct boot_kernel *kernel);
 
 /* Run control (cpu/run_state.c), QEMU's semantics. pause_all and
  * resume_all may be called from any thread but a vCPU's; vm_stop from a
@@ -164,6 +182,7 @@ enum vm_message_kind {
 	VM_MESSAGE_STOP,            /* a vCPU asked for vm_stop */
 	VM_MESSAGE_MEMORY_FAILURE,  /* emit the event: flags below */
 	VM_MESSAGE_SIGBUS_AO,       /* action-optional poison at `addr` (host) */
+	VM_MESSAGE_RESET,           /* the guest reset itself: restart it */
 };
 #define VM_MF_GUEST 1u       /* recipient guest (else hypervisor) */
 #define VM_MF_REQUIRED 2u    /* action required */

@@ -55,6 +55,10 @@ void vm_mailbox_drain(struct vm *vm)
 		case VM_MESSAGE_SIGBUS_AO:
 			mce_handle_ao(vm, m.addr);
 			break;
+		case VM_MESSAGE_RESET:
+			if (vm->on_reset && !atomic_load(&vm->stop_requested))
+				vm->on_reset(vm->reset_opaque, true);
+			break;
 		default:
 			break;  /* a wake-up: the loop looks at stop_requested */
 		}

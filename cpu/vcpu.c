@@ -78,17 +78,21 @@ static void handle_io(struct vcpu *v)
 		devices_pio(v->vm->devices, run->io.port, data + i * run->io.size, run->io.size, write);
 }
 
-static void handle_system_event(struct vcpu *v)
+/* Returns false when this vCPU must stop running. */
+static bool handle_system_event(struct vcpu *v)
 {
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 		vm_request_stop(v->vm, SPRIG_EXIT_OK, "guest-shutdown");
-		break;
+		return false;
 	case KVM_SYSTEM_EVENT_RESET:
+		if (vm_request_reset(v->vm))
+			return true;
 		vm_request_stop(v->vm, SPRIG_EXIT_OK, "guest-reset");
-		break;
+		return false;
 	default:
 		fatal_exit(v, "guest crash (KVM_SYSTEM_EVENT_CRASH)", SPRIG_EXIT_KVM_ERROR);
+		return false;
 	}
 }
 
@@ -111,8 +115,7 @@ static bool handle_exit(struct vcpu *v)
 		fatal_exit(v, "triple fault (KVM_EXIT_SHUTDOWN)", SPRIG_EXIT_TRIPLE_FAULT);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
-		handle_system_event(v);
-		return false;
+		return handle_system_event(v);
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(what, sizeof(what), "KVM internal error, suberror %u%s", run->internal.suberror,
 			 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "");

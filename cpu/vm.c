@@ -159,9 +159,20 @@ int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 	return 0;
 }
 
+bool vm_request_reset(struct vm *vm)
+{
+	if (!vm->restart_on_reset || atomic_load(&vm->stop_requested))
+		return false;
+	atomic_store(&vm->pause_requested, true);  /* this vCPU parks at once */
+	vm_post(vm, VM_MESSAGE_RESET, 0, 0);
+	return true;
+}
+
 void vm_request_stop(void *opaque, int exit_status, const char *reason)
 {
 	struct vm *vm = opaque;
+	if (!strcmp(reason, "guest-reset") && vm_request_reset(vm))
+		return;
 	if (atomic_exchange(&vm->stop_requested, true))
 		return;
 	vm->exit_status = exit_status;

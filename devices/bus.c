@@ -71,6 +71,11 @@ void devices_flush(struct devices *d)
 	uart_flush(&d->com1);
 }
 
+void devices_reset(struct devices *d)
+{
+	uart_reset(&d->com1);
+}
+
 uint64_t devices_now_ns(void)
 {
 	struct timespec ts;

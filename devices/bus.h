@@ -22,5 +22,6 @@ device_access_fn uart_access, i8042_data_access, i8042_command_access, debug_exi
 
 void uart_init(struct uart *uart, int out_fd);
 void uart_flush(struct uart *uart);
+void uart_reset(struct uart *uart);
 
 #endif

@@ -40,6 +40,9 @@ void devices_mmio(struct devices *devices, uint64_t gpa, uint8_t *data, unsigned
 /* Push out any console bytes still buffered (at VM stop). */
 void devices_flush(struct devices *devices);
 
+/* Power-on state for every device (guest reset in place). */
+void devices_reset(struct devices *devices);
+
 /* Monotonic time in ns, the clock timings use. */
 uint64_t devices_now_ns(void);
 

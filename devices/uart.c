@@ -20,6 +20,15 @@ enum {
 #define IIR_FIFO 0xc0
 #define MSR_CTS_DSR_DCD 0xb0
 
+/* Power-on register values; buffered output is sent first. */
+void uart_reset(struct uart *uart)
+{
+	uart_flush(uart);
+	pthread_mutex_lock(&uart->lock);
+	uart->ier = uart->lcr = uart->mcr = uart->scr = uart->fcr = uart->dll = uart->dlm = 0;
+	pthread_mutex_unlock(&uart->lock);
+}
+
 void uart_init(struct uart *uart, int out_fd)
 {
 	pthread_mutex_init(&uart->lock, NULL);

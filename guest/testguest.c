@@ -130,6 +130,29 @@ static void count(void)
 	}
 }
 
+/* Boots counted in RAM that survives a reset in place (on-reboot =
+ * restart keeps RAM, as a PC does), at 8 MiB, clear of the guest image. A
+ * page the VMM replaced (it was poisoned) starts the count again. */
+#define BOOTS_MAGIC 0x73746f6f62677073ull  /* "spgboots" */
+static void count_boots(const char *cmdline)
+{
+	volatile uint64_t *page = (volatile uint64_t *)0x800000ull;
+	if (page[0] != BOOTS_MAGIC) {
+		page[0] = BOOTS_MAGIC;
+		page[1] = 0;
+	}
+	uint64_t boots = ++page[1];
+	print("testguest: boot %lu\n", boots);
+	const char *until = cmdline_value(cmdline, "until");
+	if (until && boots >= parse_u64(until))
+		debug_exit((uint8_t)boots);
+	const char *then = cmdline_value(cmdline, "then");
+	if (then && !strncmp(then, "spin", 4))
+		for (;;)
+			cpu_relax();
+	/* Returning resets the machine. */
+}
+
 void guest_main(void)
 {
 	const char *action = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "action") : NULL;
@@ -139,6 +162,8 @@ void guest_main(void)
 		uint64_t n = parse_u64(action + 5);
 		print("testguest: exit %lu\n", n);
 		debug_exit((uint8_t)n);
+	} else if (!strncmp(action, "boots", 5)) {
+		count_boots(boot_info.cmdline);
 	} else if (!strncmp(action, "triplefault", 11)) {
 		print("testguest: triple fault\n");
 		triple_fault();

@@ -32,6 +32,16 @@ end_vm() {
 	status=$?
 }
 
+# listen_events: a second client that only collects events in $T/events.
+listen_events() {
+	{ printf '%s\n' "$CAPS"; sleep 60; } | timeout 70 "$SOCAT" - "UNIX-CONNECT:$SOCK" >"$T/events" 2>&1 &
+	listener=$!
+	wait_for 10 grep -q return "$T/events"
+}
+events_have() { grep -qF -- "$1" "$T/events"; }
+sigbus() {
+	qmp "$CAPS" "{\"execute\": \"x-sigbus\", \"arguments\": {\"cpu-index\": $1, \"gpa\": $2, \"code\": \"$3\"}}"
+}
 count() { grep -c -- "$1" "$T/out"; }
 console_has() { grep -q -- "$1" "$T/console"; }
 
@@ -142,6 +152,54 @@ else
 	fail "SIGTERM while paused" "exit status $status"
 fi
 
+# --- guest reset in place: on-reboot = restart, and QMP system_reset
+sprig --kernel "$TESTGUEST" --cmdline "action=boots until=3" --on-reboot restart --cpus 2
+expect "on-reboot = restart: two resets in place keep RAM, the third boot exits" 7 \
+	"out:testguest: boot 1" "out:testguest: boot 2" "out:testguest: boot 3"
+sprig --kernel "$TESTGUEST" --cmdline "action=boots until=3"
+if has_out "testguest: boot 2"; then
+	fail "on-reboot = exit (default)" "the guest booted twice"
+else
+	expect "on-reboot = exit (default): the first reset ends sprig with 0" 0 "out:testguest: boot 1"
+fi
+# hello brings its APs up, then resets: each boot must find them again.
+start_vm --kernel "$HELLO" --cpus 4 --on-reboot restart
+hello_boots() { [ "$(grep -c "cpus: 4 of 4 up" "$T/console")" -ge 3 ]; }
+if wait_for 60 hello_boots; then
+	pass "on-reboot = restart: every AP comes up again after each reset (hello, 4 vCPUs, 3 boots)"
+else
+	cp "$T/console" "$T/out"
+	fail "APs after a reset in place" "$(grep -c "cpus: 4 of 4 up" "$T/console") good boots"
+fi
+end_vm
+start_vm --kernel "$TESTGUEST" --cmdline "action=boots then=spin" --cpus 2 --cpu host,-mce
+wait_for 30 console_has "testguest: boot 1"
+listen_events
+qmp "$CAPS" '{"execute": "system_reset"}'
+wait_for 20 console_has "testguest: boot 2"
+rc=$?
+wait_for 10 events_have '"event": "RESET"'
+if [ $rc = 0 ] && events_have '"event": "RESET", "data": {"guest": false, "reason": "host-qmp-system-reset"}'; then
+	pass "system_reset: the guest boots again in place, RESET event"
+else
+	fail "system_reset" "no second boot or no RESET event"
+fi
+# A poisoned page is replaced on reset: the boot counter's page comes back
+# fresh, so the count starts again.
+sigbus 0 $((0x800000)) AO
+wait_for 10 events_have '"action": "ignore"'
+qmp "$CAPS" '{"execute": "system_reset"}'
+third() { [ "$(grep -c "testguest: boot" "$T/console")" -ge 3 ]; }
+wait_for 20 third
+if [ "$(grep "testguest: boot" "$T/console" | sed -n 3p)" = "testguest: boot 1" ]; then
+	pass "a poisoned guest page is replaced by a fresh one on reset"
+else
+	cp "$T/console" "$T/out"
+	fail "poisoned page on reset" "third boot: $(grep "testguest: boot" "$T/console" | sed -n 3p)"
+fi
+kill "$listener" 2>/dev/null
+end_vm
+
 # --- bad control socket paths
 printf 'x' >"$T/file"
 sprig --kernel "$HELLO" --control "$T/file"
@@ -171,16 +229,6 @@ for cpus in 1 2 8; do
 done
 
 # --- machine checks through a real SIGBUS (x-sigbus), guest RAM and not
-# listen_events: a second client that only collects events in $T/events.
-listen_events() {
-	{ printf '%s\n' "$CAPS"; sleep 60; } | timeout 70 "$SOCAT" - "UNIX-CONNECT:$SOCK" >"$T/events" 2>&1 &
-	listener=$!
-	wait_for 10 grep -q return "$T/events"
-}
-events_have() { grep -qF -- "$1" "$T/events"; }
-sigbus() {
-	qmp "$CAPS" "{\"execute\": \"x-sigbus\", \"arguments\": {\"cpu-index\": $1, \"gpa\": $2, \"code\": \"$3\"}}"
-}
 # The model's vendor is the host's: the bank encoding follows it (the
 # other vendor's values are unit-tested in test_mce).
 case $(grep -m 1 vendor_id /proc/cpuinfo) in

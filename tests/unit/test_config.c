@@ -131,6 +131,25 @@ static void cpu_keys(void **state)
 	refused(set("", "cpu-check", "strict", NULL, NULL),
 		"here: cpu-check: expected warn or enforce, not 'strict'");
 	refused(set("", "threads-per-core", "0", NULL, NULL), "here: threads-per-core: '0' is out of range");
+}
+
+static void lifecycle_keys(void **state)
+{
+	(void)state;
+	config_defaults(&config);
+	assert_false(config.on_reboot_restart);
+	assert_string_equal(config.control, "");
+	assert_int_equal(set("", "on-reboot", "restart", NULL, NULL), 0);
+	assert_true(config.on_reboot_restart);
+	assert_int_equal(set("", "on-reboot", "exit", NULL, NULL), 0);
+	assert_false(config.on_reboot_restart);
+	refused(set("", "on-reboot", "reboot", NULL, NULL),
+		"here: on-reboot: expected exit or restart, not 'reboot'");
+	refused(set("", "on-reboot", "exi", NULL, NULL), "here: on-reboot: expected exit or restart, not 'exi'");
+	refused(set("", "on-reboot", "exitx", NULL, NULL),
+		"here: on-reboot: expected exit or restart, not 'exitx'");
+	assert_int_equal(set("", "control", "/run/vm.sock", NULL, NULL), 0);
+	assert_string_equal(config.control, "/run/vm.sock");
 	refused(set("", "threads-per-core", "257", NULL, NULL),
 		"here: threads-per-core: '257' is out of range");
 	refused(set("", "cores", "0", NULL, NULL), "here: cores: '0' is out of range");
@@ -180,7 +199,8 @@ static void help_lists_every_key(void **state)
 	static const char *const flags[] = {
 		"usage: sprig [run FILE]", "--kernel FILE", "--initrd FILE", "--cmdline TEXT",
 		"--mem SIZE", "--cpus N", "--timings on|off", "--cpu MODEL[,+F,-F]",
-		"--cpu-check warn|enforce", "--cores N", "--threads-per-core N",
+		"--cpu-check warn|enforce", "--cores N", "--threads-per-core N", "--on-reboot exit|restart",
+		"--control SOCKET",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
 		assert_contains(text, flags[i]);
@@ -442,6 +462,7 @@ int main(void)
 		cmocka_unit_test(config_set_uses_the_name_length),
 		cmocka_unit_test(config_set_errors),
 		cmocka_unit_test(cpu_keys),
+		cmocka_unit_test(lifecycle_keys),
 		cmocka_unit_test(refused_values_leave_the_key_alone),
 		cmocka_unit_test(sections_known),
 		cmocka_unit_test(help_lists_every_key),

@@ -8,7 +8,7 @@
 
 struct fake_vm {
 	const char *state;
-	unsigned stops, conts, quits, cpus;
+	unsigned stops, conts, quits, resets, cpus;
 	unsigned sigbus_cpu;
 	uint64_t sigbus_gpa;
 	bool sigbus_ar;
@@ -20,6 +20,7 @@ static const char *fake_status(void *vm) { return ((struct fake_vm *)vm)->state;
 static void fake_stop(void *vm) { ((struct fake_vm *)vm)->stops++, ((struct fake_vm *)vm)->state = "paused"; }
 static void fake_cont(void *vm) { ((struct fake_vm *)vm)->conts++, ((struct fake_vm *)vm)->state = "running"; }
 static void fake_quit(void *vm) { ((struct fake_vm *)vm)->quits++; }
+static void fake_reset(void *vm) { ((struct fake_vm *)vm)->resets++; }
 static unsigned fake_cpu_count(void *vm) { return ((struct fake_vm *)vm)->cpus; }
 static void fake_cpu_info(void *vm, unsigned index, struct control_cpu *out)
 {
@@ -41,7 +42,7 @@ static int fake_kick_latency(void *vm, unsigned index, unsigned count, struct co
 }
 
 static const struct control_ops fake_ops = {
-	fake_status, fake_stop, fake_cont, fake_quit, fake_cpu_count, fake_cpu_info, fake_fault,
+	fake_status, fake_stop, fake_cont, fake_quit, fake_reset, fake_cpu_count, fake_cpu_info, fake_fault,
 	fake_kick_latency,
 };
 
@@ -112,6 +113,8 @@ static void test_status_stop_cont(void **state)
 	assert_string_equal(ask("{\"execute\":\"quit\",\"id\":{\"a\":[1,2]}}"),
 			    "{\"return\": {}, \"id\": {\"a\":[1,2]}}\r\n");
 	assert_int_equal(vm.quits, 1);
+	assert_string_equal(ask("{\"execute\": \"system_reset\"}"), "{\"return\": {}}\r\n");
+	assert_int_equal(vm.resets, 1);
 }
 
 static void test_cpus_version_commands(void **state)
