@@ -67,21 +67,14 @@ static int compare_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
 /* One kick, timed from pthread_kill to the vCPU seeing KVM_RUN return. */
 static int time_one_kick(struct vcpu *v, uint64_t *ns)
 {
-	uint64_t sent = now_ns();
+	uint64_t sent = devices_now_ns();
 	atomic_store(&v->kick_ns, sent);
 	vcpu_kick(v);
 	while (atomic_load(&v->kick_seen_ns) < sent) {
-		if (now_ns() - sent > 1000000000u)
+		if (devices_now_ns() - sent > 1000000000u)
 			return -ETIMEDOUT;
 		struct timespec nap = { 0, 1000 };
 		nanosleep(&nap, NULL);
