@@ -138,38 +138,35 @@ static int cpu_index_arg(const struct request *r, char *desc, unsigned *index)
 	return 0;
 }
 
-static int run_x_sigbus(const struct request *r, struct json_out *ret, char *desc)
+/* x-sigbus and x-hwpoison: one vCPU raises a fault on itself. */
+static int raise_fault(const struct request *r, struct json_out *ret, char *desc, enum control_fault kind)
 {
 	unsigned index;
 	if (cpu_index_arg(r, desc, &index))
 		return -1;
-	int code = json_object_get(r->doc, (unsigned)r->args, "code");
-	bool ar = json_string_is(r->doc, (unsigned)code, "AR");
-	if (!ar && !json_string_is(r->doc, (unsigned)code, "AO"))
-		return error_desc(desc, "Parameter 'code' expects %s", "'AR' or 'AO'");
-	int err = r->s->ops->fault(r->s->vm, index, (uint64_t)int_arg(r, "gpa", 0),
-				   ar ? CONTROL_SIGBUS_AR : CONTROL_SIGBUS_AO);
+	const char *what = kind == CONTROL_HWPOISON ? "cannot poison: %s" : "cannot raise SIGBUS: %s";
+	int err = r->s->ops->fault(r->s->vm, index, (uint64_t)int_arg(r, "gpa", 0), kind);
+	if (err == -EINVAL && kind == CONTROL_HWPOISON)
+		return error_desc(desc, what, "gpa is not guest RAM, or this host kernel has no "
+				  "MADV_HWPOISON (CONFIG_MEMORY_FAILURE)");
 	if (err)
-		return error_desc(desc, "cannot raise SIGBUS: %s",
-				  err == -EAGAIN ? "the VM is not running" : strerror(-err));
+		return error_desc(desc, what, err == -EAGAIN ? "the VM is not running" : strerror(-err));
 	json_out_raw(ret, "{}", 2);
 	return 0;
 }
 
+static int run_x_sigbus(const struct request *r, struct json_out *ret, char *desc)
+{
+	int code = json_object_get(r->doc, (unsigned)r->args, "code");
+	bool ar = json_string_is(r->doc, (unsigned)code, "AR");
+	if (!ar && !json_string_is(r->doc, (unsigned)code, "AO"))
+		return error_desc(desc, "Parameter 'code' expects %s", "'AR' or 'AO'");
+	return raise_fault(r, ret, desc, ar ? CONTROL_SIGBUS_AR : CONTROL_SIGBUS_AO);
+}
+
 static int run_x_hwpoison(const struct request *r, struct json_out *ret, char *desc)
 {
-	unsigned index;
-	if (cpu_index_arg(r, desc, &index))
-		return -1;
-	int err = r->s->ops->fault(r->s->vm, index, (uint64_t)int_arg(r, "gpa", 0), CONTROL_HWPOISON);
-	if (err == -EINVAL)
-		return error_desc(desc, "cannot poison: %s", "gpa is not guest RAM, or this host kernel "
-				  "has no MADV_HWPOISON (CONFIG_MEMORY_FAILURE)");
-	if (err)
-		return error_desc(desc, "cannot poison: %s",
-				  err == -EAGAIN ? "the VM is not running" : strerror(-err));
-	json_out_raw(ret, "{}", 2);
-	return 0;
+	return raise_fault(r, ret, desc, CONTROL_HWPOISON);
 }
 
 static int run_x_kick_latency(const struct request *r, struct json_out *ret, char *desc)

@@ -42,6 +42,17 @@ events_have() { grep -qF -- "$1" "$T/events"; }
 sigbus() {
 	qmp "$CAPS" "{\"execute\": \"x-sigbus\", \"arguments\": {\"cpu-index\": $1, \"gpa\": $2, \"code\": \"$3\"}}"
 }
+# fatal_sigbus CPU GPA CODE: a SIGBUS that must end sprig; $status is its
+# exit status and $T/events what a listening client saw.
+fatal_sigbus() {
+	listen_events
+	sigbus "$1" "$2" "$3"
+	wait_for 20 gone "$pid" || kill -KILL "$pid"
+	wait "$pid"
+	status=$?
+	wait_for 5 events_have SHUTDOWN
+	kill "$listener" 2>/dev/null
+}
 count() { grep -c -- "$1" "$T/out"; }
 console_has() { grep -q -- "$1" "$T/console"; }
 
@@ -292,20 +303,11 @@ end_vm
 # Poison in sprig's own memory: an explained line and status 8, no hang.
 start_vm --kernel "$MCE_GUEST"
 wait_for 30 console_has "mce: ready cpus 1"
-sigbus 0 $((0xf0000000)) AR
-wait_for 20 gone "$pid" || kill -KILL "$pid"
-wait "$pid"
-status=$?
+fatal_sigbus 0 $((0xf0000000)) AR
 expect "AR SIGBUS outside guest RAM: explained exit 8" 8 "err:outside guest RAM"
 start_vm --kernel "$MCE_GUEST"
 wait_for 30 console_has "mce: ready cpus 1"
-listen_events
-sigbus 0 $((0xf0000000)) AO
-wait_for 20 gone "$pid" || kill -KILL "$pid"
-wait "$pid"
-status=$?
-wait_for 5 events_have SHUTDOWN
-kill "$listener" 2>/dev/null
+fatal_sigbus 0 $((0xf0000000)) AO
 if events_have '"event": "MEMORY_FAILURE", "data": {"recipient": "hypervisor", "action": "fatal"'; then
 	expect "AO SIGBUS outside guest RAM: MEMORY_FAILURE fatal, explained exit 8" 8 "err:outside guest RAM"
 else
@@ -316,13 +318,7 @@ fi
 # hardware does; the event says reset.
 start_vm --kernel "$MCE_GUEST" --cmdline cr4mce=off
 wait_for 30 console_has "mce: ready cpus 1"
-listen_events
-sigbus 0 $((0x10000)) AR
-wait_for 20 gone "$pid" || kill -KILL "$pid"
-wait "$pid"
-status=$?
-wait_for 5 events_have SHUTDOWN
-kill "$listener" 2>/dev/null
+fatal_sigbus 0 $((0x10000)) AR
 if events_have '"recipient": "guest", "action": "reset", "flags": {"action-required": true'; then
 	expect "AR with CR4.MCE clear: triple fault (exit 4), MEMORY_FAILURE reset" 4 "err:CR4.MCE clear" \
 		"err:triple fault"
@@ -344,9 +340,11 @@ if grep -qF '"status": "running"' "$T/out" && console_has "mce: no machine check
 else
 	fail "AO without mce" "not ignored"
 fi
-sigbus 0 $((0x10000)) AR
-wait_for 20 gone "$pid" || kill -KILL "$pid"
-wait "$pid"
-status=$?
 kill "$listener" 2>/dev/null
-expect "a model without mce: AR stops the VM with an explained exit 8" 8 "err:has no machine checks (mce, mca)"
+fatal_sigbus 0 $((0x10000)) AR
+if events_have '"recipient": "hypervisor", "action": "fatal", "flags": {"action-required": true'; then
+	expect "a model without mce: AR stops the VM with an explained exit 8, MEMORY_FAILURE fatal" 8 \
+		"err:has no machine checks (mce, mca)"
+else
+	fail "AR without mce" "no MEMORY_FAILURE hypervisor fatal event (status $status)"
+fi
