@@ -202,13 +202,24 @@ static void check_quiet(const char *pid, const char *console, const long *tids, 
 		    file_size(console));
 }
 
-static void check_grows(const char *console, unsigned cycle)
+/* After cont the guest prints again. If it does not, say whether the vCPU
+ * threads are parked (a lost wakeup: sprig's bug) or running (the nested
+ * VM stalled: docs/host-notes.md). */
+static void check_grows(const char *console, unsigned cycle, const char *pid, const long *tids,
+			unsigned n)
 {
 	long long size = file_size(console);
-	uint64_t deadline = now_us() + 20000000;
+	uint64_t deadline = now_us() + 60000000;
 	while (file_size(console) == size) {
-		if (now_us() > deadline)
-			die("cycle %u: the console did not grow within 20 s of cont", cycle);
+		if (now_us() > deadline) {
+			char threads[1024] = "", state;
+			for (unsigned i = 0; i < n && strlen(threads) < sizeof(threads) - 64; i++) {
+				unsigned long long ticks = thread_cpu(pid, tids[i], &state);
+				snprintf(threads + strlen(threads), 64, " %ld:%c/%llu", tids[i], state, ticks);
+			}
+			die("cycle %u: the console did not grow within 60 s of cont (vCPU threads "
+			    "tid:state/ticks%s)", cycle, threads);
+		}
 		nap_ms(20);
 	}
 }
@@ -245,7 +256,7 @@ static int run_cycles(const char *path, unsigned cycles, const char *pid, const 
 		expect("query-status when running", command(c, "{\"execute\": \"query-status\"}\n", reply,
 							     sizeof(reply)), "\"status\": \"running\"");
 		if (sample && strcmp(console, "-"))
-			check_grows(console, i);
+			check_grows(console, i, pid, tids, n);
 	}
 	qsort(stop_us, cycles, sizeof(*stop_us), compare_u64);
 	printf("qmp_drive: %u stop/cont cycles with %u vCPUs: stop round trip median %llu us, p99 %llu us\n",
