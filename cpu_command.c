@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -79,7 +80,16 @@ static int probe_host(struct cpu_host *host)
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
 		int err = cpu_host_probe(fd, host);
-		close(fd);
+		/* A VM would learn more from its vCPU 0 (cpu/host.c); so does this
+		 * one, which never runs. */
+		int vm_fd = err ? -1 : ioctl(fd, KVM_CREATE_VM, 0ul);
+		int vcpu_fd = vm_fd < 0 ? -1 : ioctl(vm_fd, KVM_CREATE_VCPU, 0ul);
+		if (vcpu_fd >= 0)
+			cpu_host_check_vcpu(host, vcpu_fd);
+		int fds[] = { vcpu_fd, vm_fd, fd };
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
 		return err;
 	}
 	fprintf(stderr, "sprig: warning: /dev/kvm: %s; filtering against this CPU's own CPUID "

@@ -238,7 +238,7 @@ void vcpu_dump(struct vcpu *vcpu, const char *what);
 
 /* Private to cpu/, shared between its files. */
 int vcpu_set_cpuid(struct vcpu *vcpu);
-int vcpu_set_boot_msrs(struct vcpu *vcpu);
+int vcpu_set_boot_msrs(struct vcpu *vcpu, uint32_t *refused);
 int vcpu_set_boot_regs(struct vcpu *vcpu, const struct boot_kernel *kernel);
 int vcpu_set_lapic_lint(struct vcpu *vcpu);
 int vcpu_set_fpu(struct vcpu *vcpu);

@@ -19,7 +19,7 @@ int vcpu_set_cpuid(struct vcpu *v)
 	return err;
 }
 
-int vcpu_set_boot_msrs(struct vcpu *v)
+int vcpu_set_boot_msrs(struct vcpu *v, uint32_t *refused)
 {
 	struct {
 		struct kvm_msrs head;
@@ -30,5 +30,8 @@ int vcpu_set_boot_msrs(struct vcpu *v)
 	if (set < 0)
 		return -errno;
 	/* KVM stops at the first MSR it refuses and says how many it took. */
-	return (unsigned)set == msrs.head.nmsrs ? 0 : -EINVAL;
+	if ((unsigned)set == msrs.head.nmsrs)
+		return 0;
+	*refused = msrs.entries[set].index;
+	return -EINVAL;
 }

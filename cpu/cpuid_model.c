@@ -44,6 +44,9 @@ static void host_available(const struct cpu_host *h, bool with_emulated, feature
 	}
 	/* Ours to set, not KVM's: the hypervisor bit and KVM's hints. */
 	feature_add(avail, feature("hypervisor"));
+	/* The CPUID bit promises the MSR: without it a guest's RDMSR faults. */
+	if (h->from_kvm && !h->arch_cap_msr)
+		feature_del(avail, feature("arch_capabilities"));
 	avail[FW_KVM_EDX] = ~0u;
 	if (h->tsc_deadline)
 		feature_add(avail, feature("tsc_deadline_timer"));
@@ -163,7 +166,7 @@ static int select_features(struct cpu_template *t, const struct cpu_host *host,
 	memset(&s, 0, sizeof(s));
 	host_available(host, spec->model->base == MODEL_MAX, s.available);
 	select_requested(&s, spec, model_add, model_remove);
-	t->pmu = spec->pmu >= 0 ? spec->pmu : spec->model->pmu;
+	t->pmu = cpu_spec_pmu(spec);
 	int err = 0;
 	if (!t->pmu)
 		hide_pmu(&s, spec, r, &err);

@@ -130,6 +130,37 @@ int cpu_host_probe_native(struct cpu_host *h)
 	return 0;
 }
 
+/* Some KVMs list IA32_ARCH_CAPABILITIES among the feature MSRs, yet refuse
+ * any non-zero value for a vCPU that has the CPUID bit (kvm-pvm does:
+ * docs/host-notes.md). Only a vCPU can tell; it has not run, so its
+ * CPUID and the MSR are set again for real afterwards. */
+void cpu_host_check_vcpu(struct cpu_host *h, int vcpu_fd)
+{
+	if (!h->arch_cap_msr || !h->arch_cap)
+		return;
+	struct {
+		struct kvm_cpuid2 head;
+		struct kvm_cpuid_entry2 entries[2];
+	} cpuid;
+	memset(&cpuid, 0, sizeof(cpuid));
+	cpuid.head.nent = 2;
+	cpuid.entries[0].eax = 7;
+	cpuid.entries[1].function = 7;
+	cpuid.entries[1].flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	cpuid.entries[1].edx = 1u << 29;  /* arch_capabilities */
+	if (ioctl(vcpu_fd, KVM_SET_CPUID2, &cpuid) < 0)
+		return;  /* cannot tell: the real CPUID decides */
+	struct { struct kvm_msrs head; struct kvm_msr_entry entry; } m;
+	memset(&m, 0, sizeof(m));
+	m.head.nmsrs = 1;
+	m.entry.index = MSR_IA32_ARCH_CAPABILITIES;
+	m.entry.data = h->arch_cap;
+	if (ioctl(vcpu_fd, KVM_SET_MSRS, &m) == 0) {
+		h->arch_cap_msr = false;
+		h->arch_cap_refused = true;
+	}
+}
+
 void cpu_host_free(struct cpu_host *h)
 {
 	free(h->supported);

@@ -68,8 +68,9 @@ static int reset_vcpu(struct vcpu *v, const struct boot_kernel *kernel)
 {
 	struct kvm_vcpu_events events;
 	struct kvm_sregs s;
+	uint32_t refused;
 	reset_msrs(v);
-	int err = vcpu_set_boot_msrs(v);
+	int err = vcpu_set_boot_msrs(v, &refused);
 	if (!err && ioctl(v->fd, KVM_GET_VCPU_EVENTS, &events) == 0) {
 		/* Nothing the old guest left pending may reach the new one. */
 		memset(&events.exception, 0, sizeof(events.exception));

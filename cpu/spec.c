@@ -89,3 +89,8 @@ int cpu_spec_parse(struct cpu_spec *spec, const char *text, char *error, size_t 
 	}
 	return 0;
 }
+
+bool cpu_spec_pmu(const struct cpu_spec *spec)
+{
+	return spec->pmu >= 0 ? spec->pmu : spec->model->pmu;
+}

@@ -3,6 +3,7 @@
 #ifndef SPRIG_CPU_SPEC_H
 #define SPRIG_CPU_SPEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "features.h"
@@ -20,5 +21,8 @@ struct cpu_spec {
  * and how to find the valid names. Accepts +f, -f, f=on and f=off; the
  * pseudo-feature `pmu` switches the PMU. */
 int cpu_spec_parse(struct cpu_spec *spec, const char *text, char *error, size_t size);
+
+/* Whether the guest sees the PMU: the user's word, else the model's. */
+bool cpu_spec_pmu(const struct cpu_spec *spec);
 
 #endif

@@ -18,8 +18,12 @@ static int create_vcpu(struct vm *vm, unsigned index, const struct boot_kernel *
 	v->vm = vm;
 	v->index = index;
 	v->apic_id = cpu_topology_apic_id(&vm->topology, index);
-	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
+	/* vm_create made vCPU 0 already, to learn what the host allows. */
+	if (v->fd < 0)
+		v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->apic_id);
 	const char *step = "KVM_CREATE_VCPU";
+	char msr_step[48];
+	uint32_t refused = 0;
 	int err = v->fd < 0 ? -errno : 0;
 	if (!err) {
 		v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
@@ -33,8 +37,10 @@ static int create_vcpu(struct vm *vm, unsigned index, const struct boot_kernel *
 		step = "KVM_X86_SETUP_MCE";
 	if (!err && (err = vcpu_set_cpuid(v)))
 		step = "KVM_SET_CPUID2";
-	if (!err && (err = vcpu_set_boot_msrs(v)))
-		step = "KVM_SET_MSRS (boot MSRs)";
+	if (!err && (err = vcpu_set_boot_msrs(v, &refused))) {
+		snprintf(msr_step, sizeof(msr_step), "KVM_SET_MSRS (boot MSR %#x)", refused);
+		step = msr_step;
+	}
 	if (!err && (err = vcpu_set_lapic_lint(v)))
 		step = "KVM_SET_LAPIC";
 	if (!err && (err = vcpu_set_fpu(v)))

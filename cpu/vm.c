@@ -82,10 +82,10 @@ static void print_warning(void *ctx, const char *message)
 	fprintf(stderr, "sprig: warning: %s\n", message);
 }
 
-/* Before KVM_CREATE_VM: a model the host cannot give fails fast. */
-static int build_cpu_model(struct vm *vm, const struct vm_cpu_config *c, char *why)
+/* Before KVM_CREATE_VM: a spec that cannot parse fails fast. */
+static int parse_cpu_config(struct vm *vm, const struct vm_cpu_config *c, struct cpu_spec *spec,
+			    char *why)
 {
-	struct cpu_spec spec;
 	char error[CPUID_MODEL_ERROR_SIZE];
 	if (cpu_topology_init(&vm->topology, c->cpus, c->threads_per_core, c->cores)) {
 		snprintf(why, CPU_WHY_SIZE, "cpus = %u is not a whole number of packages of %u "
@@ -93,7 +93,7 @@ static int build_cpu_model(struct vm *vm, const struct vm_cpu_config *c, char *w
 			 c->threads_per_core ? c->threads_per_core : 1);
 		return -EINVAL;
 	}
-	if (cpu_spec_parse(&spec, c->model, error, sizeof(error))) {
+	if (cpu_spec_parse(spec, c->model, error, sizeof(error))) {
 		snprintf(why, CPU_WHY_SIZE, "%s", error);
 		return -EINVAL;
 	}
@@ -102,50 +102,35 @@ static int build_cpu_model(struct vm *vm, const struct vm_cpu_config *c, char *w
 		snprintf(why, CPU_WHY_SIZE, "KVM_GET_SUPPORTED_CPUID: %s", strerror(-err));
 		return err == -EINVAL ? -EIO : err;
 	}
-	err = cpuid_model_build(&vm->cpu, &vm->host, &spec, &vm->topology, c->enforce,
-				print_warning, NULL, error);
+	return 0;
+}
+
+/* vCPU 0 exists but has not run: what it showed (cpu/host.c) is known. */
+static int build_cpu_model(struct vm *vm, const struct cpu_spec *spec, bool enforce, char *why)
+{
+	char error[CPUID_MODEL_ERROR_SIZE];
+	int err = cpuid_model_build(&vm->cpu, &vm->host, spec, &vm->topology, enforce,
+				    print_warning, NULL, error);
 	if (err)
 		snprintf(why, CPU_WHY_SIZE, "%s", err == -ENOMEM ? "out of memory" : error);
 	return err;
 }
 
 /* The model hides the PMU from CPUID; where KVM can, switch it off too so
- * the guest cannot reach it through MSRs it was never told about. */
-static void disable_pmu(struct vm *vm)
+ * the guest cannot reach it through MSRs it was never told about. Before
+ * any vCPU exists, as KVM requires. */
+static void disable_pmu(struct vm *vm, const struct cpu_spec *spec)
 {
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_PMU_CAPABILITY };
 	cap.args[0] = KVM_PMU_CAP_DISABLE;
-	if (!vm->cpu.pmu && ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PMU_CAPABILITY) > 0 &&
+	if (!cpu_spec_pmu(spec) && ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_PMU_CAPABILITY) > 0 &&
 	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
 		/* Best effort: CPUID already hides it. */
 	}
 }
 
-int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
+static int alloc_vcpus(struct vm *vm, unsigned cpus, char *why)
 {
-	unsigned cpus = c->cpus;
-	vm->kvm_fd = vm->vm_fd = vm->mailbox[0] = vm->mailbox[1] = -1;
-	pthread_mutex_init(&vm->lock, NULL);
-	pthread_cond_init(&vm->paused_cond, NULL);
-	pthread_cond_init(&vm->resume_cond, NULL);
-	vm->run_state = VM_RUNNING;
-	TRY(vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), "/dev/kvm");
-	int err = check_kvm(vm, why);
-	if (!err)
-		err = build_cpu_model(vm, c, why);
-	if (err)
-		return err;
-	TRY(vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
-	if ((err = check_cpus(vm, cpus, why)))
-		return err;
-	/* Before any vCPU exists, as KVM requires. */
-	TRY(ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA), "KVM_SET_TSS_ADDR");
-	uint64_t identity = IDENTITY_MAP_GPA;
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
-		TRY(ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity), "KVM_SET_IDENTITY_MAP_ADDR");
-	TRY(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
-	disable_pmu(vm);
-	TRY(vm_mailbox_init(vm), "pipe");
 	vm->nr_vcpus = cpus;
 	vm->vcpus = calloc(cpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
@@ -157,6 +142,40 @@ int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 		pthread_mutex_init(&vm->vcpus[i].mce.lock, NULL);
 	}
 	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
+{
+	unsigned cpus = c->cpus;
+	struct cpu_spec spec;
+	vm->kvm_fd = vm->vm_fd = vm->mailbox[0] = vm->mailbox[1] = -1;
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->paused_cond, NULL);
+	pthread_cond_init(&vm->resume_cond, NULL);
+	vm->run_state = VM_RUNNING;
+	TRY(vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), "/dev/kvm");
+	int err = check_kvm(vm, why);
+	if (!err)
+		err = parse_cpu_config(vm, c, &spec, why);
+	if (err)
+		return err;
+	TRY(vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
+	if ((err = check_cpus(vm, cpus, why)))
+		return err;
+	/* Before any vCPU exists, as KVM requires. */
+	TRY(ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA), "KVM_SET_TSS_ADDR");
+	uint64_t identity = IDENTITY_MAP_GPA;
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
+		TRY(ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity), "KVM_SET_IDENTITY_MAP_ADDR");
+	TRY(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
+	disable_pmu(vm, &spec);
+	TRY(vm_mailbox_init(vm), "pipe");
+	if ((err = alloc_vcpus(vm, cpus, why)))
+		return err;
+	/* vCPU 0's APIC id is 0 in every topology. */
+	TRY(vm->vcpus[0].fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0ul), "vCPU 0: KVM_CREATE_VCPU");
+	cpu_host_check_vcpu(&vm->host, vm->vcpus[0].fd);
+	return build_cpu_model(vm, &spec, c->enforce, why);
 }
 
 bool vm_request_reset(struct vm *vm)

@@ -496,6 +496,30 @@ static void boot_msrs_follow_the_model(void **state)
 	cpuid_model_free(&t);
 }
 
+/* A KVM that lists IA32_ARCH_CAPABILITIES but refuses it to vCPUs
+ * (kvm-pvm): no model offers the CPUID bit that promises the MSR; host
+ * models drop it quietly, a user who names it is told. */
+static void refused_arch_capabilities_are_not_offered(void **state)
+{
+	(void)state;
+	struct cpu_template t;
+	host.arch_cap_msr = false;
+	host.arch_cap_refused = true;
+	assert_int_equal(build(&t, "host", 1, false), 0);
+	assert_false(has(&t, "arch_capabilities"));
+	assert_false(t.arch_cap_msr);
+	assert_int_equal(t.features[FW_ARCH_CAP], 0);
+	assert_int_equal(reg(&t, 7, 0, CPUID_EDX) >> 29 & 1, 0);
+	assert_string_equal(warnings, "");
+	cpuid_model_free(&t);
+	assert_int_equal(build(&t, "x86-64-v1,+arch_capabilities,+mds_no", 1, false), 0);
+	assert_contains(warnings, "arch_capabilities is not offered by this host's KVM");
+	assert_false(t.arch_cap_msr);
+	cpuid_model_free(&t);
+	assert_int_equal(build(&t, "host,+arch_capabilities", 1, true), -EINVAL);
+	assert_contains(error, "arch_capabilities is not offered");
+}
+
 struct spec_case {
 	const char *name, *text, *message;  /* message NULL: accepted */
 };
@@ -615,6 +639,7 @@ int main(void)
 		cmocka_unit_test_setup(lookup_as_kvm_does, make_host),
 		cmocka_unit_test_setup(walk_follows_the_enumeration_rules, make_host),
 		cmocka_unit_test_setup(boot_msrs_follow_the_model, make_host),
+		cmocka_unit_test_setup(refused_arch_capabilities_are_not_offered, make_host),
 		cmocka_unit_test(spec_results),
 		cmocka_unit_test(model_table_is_consistent),
 	};
