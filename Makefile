@@ -22,7 +22,7 @@ ASAN_OBJS := $(VMM_SRCS:%.c=$(BUILD)/asan/%.o)
 .PHONY: all run test bench fuzz clean deps
 # Keep intermediate objects (the guests' chained pattern rules) between builds.
 .SECONDARY:
-all: $(BUILD)/sprig $(BUILD)/asan/sprig guests
+all: $(BUILD)/sprig $(BUILD)/asan/sprig guests $(BUILD)/kvm-probe
 
 include guest/guest.mk
 guests: $(GUEST_ELFS)
@@ -58,6 +58,10 @@ $(BUILD)/asan/embed.o: guest/embed.S $(BUILD)/guest/hello.elf
 
 $(BUILD)/asan/sprig: $(ASAN_OBJS) $(BUILD)/asan/embed.o
 	$(CC) -fsanitize=address,undefined -o $@ $^ -lseccomp -lpthread
+
+# What this host's KVM offers (docs/host-notes.md); host gcc, not shipped.
+$(BUILD)/kvm-probe: tools/kvm-probe.c | $(DEPS_STAMP)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
 include tests/tests.mk
 include bench/bench.mk
