@@ -146,9 +146,10 @@ static int raise_fault(const struct request *r, struct json_out *ret, char *desc
 		return -1;
 	const char *what = kind == CONTROL_HWPOISON ? "cannot poison: %s" : "cannot raise SIGBUS: %s";
 	int err = r->s->ops->fault(r->s->vm, index, (uint64_t)int_arg(r, "gpa", 0), kind);
+	if (err == -EFAULT && kind == CONTROL_HWPOISON)
+		return error_desc(desc, what, "gpa is not guest RAM");
 	if (err == -EINVAL && kind == CONTROL_HWPOISON)
-		return error_desc(desc, what, "gpa is not guest RAM, or this host kernel has no "
-				  "MADV_HWPOISON (CONFIG_MEMORY_FAILURE)");
+		return error_desc(desc, what, "this host kernel has no MADV_HWPOISON (CONFIG_MEMORY_FAILURE)");
 	if (err)
 		return error_desc(desc, what, err == -EAGAIN ? "the VM is not running" : strerror(-err));
 	json_out_raw(ret, "{}", 2);

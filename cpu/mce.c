@@ -148,7 +148,7 @@ int mce_request_fault(struct vm *vm, unsigned index, uint64_t gpa, enum vcpu_fau
 	struct vcpu *v = &vm->vcpus[index];
 	void *hva = guest_mem_ptr(&vm->mem, gpa, 1);
 	if (!hva && kind == VCPU_FAULT_HWPOISON)
-		return -EINVAL;  /* never poison sprig's own memory */
+		return -EFAULT;  /* never poison sprig's own memory */
 	v->fault_kind = kind;
 	v->fault_addr = (uint64_t)(uintptr_t)(hva ? hva : &outside_ram);
 	unsigned seq = atomic_load(&v->fault_seq) + 1;

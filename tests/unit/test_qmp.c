@@ -166,9 +166,12 @@ static void test_x_sigbus(void **state)
 			    "{\"return\": {}}\r\n");
 	assert_true(vm.hwpoison);
 	assert_int_equal(vm.sigbus_gpa, 8192);
-	vm.sigbus_result = -EINVAL;
+	vm.sigbus_result = -EFAULT;
 	assert_contains(ask("{\"execute\": \"x-hwpoison\", \"arguments\": {\"cpu-index\": 1, \"gpa\": 8192}}"),
 			"cannot poison: gpa is not guest RAM");
+	vm.sigbus_result = -EINVAL;
+	assert_contains(ask("{\"execute\": \"x-hwpoison\", \"arguments\": {\"cpu-index\": 1, \"gpa\": 8192}}"),
+			"cannot poison: this host kernel has no MADV_HWPOISON");
 	assert_contains(ask("{\"execute\": \"x-kick-latency\", \"arguments\": {\"cpu-index\": 0, \"count\": 5}}"),
 			"{\"return\": {\"count\": 5, \"min-ns\": 1000, \"median-ns\": 2000, \"p99-ns\": 3000, "
 			"\"max-ns\": 4000}}");
