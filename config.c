@@ -12,7 +12,7 @@
 #include "cpu/spec.h"
 #include "mem/mem.h"
 
-enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHOICE };
+enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHOICE, KEY_WORD };
 
 struct key {
 	const char *section;  /* "" for the top level, else the [section] name */
@@ -47,6 +47,9 @@ static const struct key keys[] = {
 	  "print boot phase timings on exit (a bare --timings means on)" },
 	{ "", "on-reboot", KEY_CHOICE, FIELD(on_reboot_restart), 0, 0, "exit|restart",
 	  "when the guest resets: sprig exits 0 (default), or the guest boots again in place" },
+	{ "", "seccomp", KEY_WORD, FIELD(seccomp), 0, 0, "kill|trap|log|off",
+	  "system call filter on every thread: a forbidden call kills sprig (default), is reported "
+	  "(trap), only logged, or there is no filter (docs/security.md)" },
 	{ "", "control", KEY_PATH, FIELD(control), 0, 0, "SOCKET",
 	  "QMP control socket to listen on (docs/control.md)" },
 };
@@ -161,6 +164,21 @@ static int set_value(struct config *config, const struct key *k, const char *val
 			return fail(error, "%s: %s", where, why);
 		strcpy(field, value);
 		return 0;
+	}
+	case KEY_WORD: {
+		/* One of the words in "a|b|c": the field is its index. */
+		unsigned index = 0;
+		for (const char *w = k->arg;; index++) {
+			size_t len = strcspn(w, "|");
+			if (strlen(value) == len && !strncmp(value, w, len)) {
+				*(unsigned *)field = index;
+				return 0;
+			}
+			if (!w[len])
+				break;
+			w += len + 1;
+		}
+		return fail(error, "%s: %s: expected one of %s, not '%s'", where, k->name, k->arg, value);
 	}
 	case KEY_CHOICE: {
 		/* Two words, "first|second": the bool says whether it is the second. */

@@ -26,6 +26,7 @@ struct config {
 	bool timings;
 	char control[CONFIG_PATH_MAX];  /* QMP socket path; empty: none */
 	bool on_reboot_restart;         /* on-reboot = restart */
+	unsigned seccomp;               /* enum filter_mode: kill, trap, log, off */
 };
 
 /* What the command line asked for besides a VM to run. */

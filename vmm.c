@@ -21,6 +21,7 @@
 #include "cpu/cpu.h"
 #include "devices/devices.h"
 #include "mem/mem.h"
+#include "seccomp/seccomp_filters.h"
 #include "vmm.h"
 
 extern const uint8_t sprig_hello_elf[], sprig_hello_elf_end[];
@@ -182,7 +183,8 @@ static void on_signal(struct vm *vm, int signal_fd)
 
 /* The main thread's event loop: signals, the mailbox from vCPU threads and
  * signal handlers, and the control socket, until someone asks to stop. */
-static int run_until_stop(struct vm *vm, int signal_fd, struct control *control)
+/* The loop's epoll set, made before the main thread's filter is loaded. */
+static int open_loop(struct vm *vm, int signal_fd, struct control *control)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
@@ -191,10 +193,16 @@ static int run_until_stop(struct vm *vm, int signal_fd, struct control *control)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 		if (fds[i] >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev)) {
+			int err = -errno;
 			close(ep);
-			return -errno;
+			return err;
 		}
 	}
+	return ep;
+}
+
+static void run_until_stop(struct vm *vm, int ep, int signal_fd, struct control *control)
+{
 	while (!atomic_load(&vm->stop_requested)) {
 		struct epoll_event got[4];
 		int n = epoll_wait(ep, got, 4, -1);
@@ -209,8 +217,6 @@ static int run_until_stop(struct vm *vm, int signal_fd, struct control *control)
 	}
 	/* Events posted just before the stop (MEMORY_FAILURE) go out first. */
 	vm_mailbox_drain(vm);
-	close(ep);
-	return 0;
 }
 
 /* On stop, the console's last bytes go out before anyone looks at it. */
@@ -311,18 +317,34 @@ static int run_vm(const struct config *c)
 	vm_add_state_notifier(&vm, flush_on_stop, &devices);
 	if (vm_create_vcpus(&vm, &boot, why))
 		return fail(SPRIG_EXIT_HOST, "%s", why);
+	vm_close_kvm(&vm);
+	if ((err = filters_build((enum filter_mode)c->seccomp, why)))
+		return fail(SPRIG_EXIT_HOST, "%s", why);
+	if (c->seccomp == FILTER_OFF)
+		fprintf(stderr, "sprig: warning: seccomp = off: no system call filter, every sprig thread "
+			"may make any system call\n");
 	struct control *control = open_control(c, &vm);
 	if (c->control[0] && !control)
 		return SPRIG_EXIT_BAD_INPUT;
 	phase_ns[PHASE_LOADED] = devices_now_ns();
 	if ((err = vm_start_vcpus(&vm)))
 		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
-	if (run_until_stop(&vm, signal_fd, control))
+	/* The main thread's filter, once its vCPUs run and before it reads
+	 * anything they or a control client send. */
+	int ep = open_loop(&vm, signal_fd, control);
+	int filtered = ep < 0 ? ep : filter_install(FILTER_VMM);
+	if (filtered) {
+		fprintf(stderr, "sprig: %s: %s\n", ep < 0 ? "epoll" : "loading the main thread's seccomp filter",
+			strerror(-filtered));
 		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
+	}
+	run_until_stop(&vm, ep, signal_fd, control);
 	vm_shutdown(&vm);
 	devices_flush(&devices);
 	control_close(control, 1000);
 	close_guest_files(&files);
+	if (ep >= 0)
+		close(ep);
 	phase_ns[PHASE_FIRST_RUN] = vm.first_run_ns;
 	phase_ns[PHASE_MARKER] = devices.boot_marker_ns;
 	phase_ns[PHASE_EXIT] = devices_now_ns();
@@ -345,6 +367,8 @@ int main(int argc, char **argv)
 	enum config_action action;
 	if (argc >= 2 && !strcmp(argv[1], "cpu"))
 		return cpu_command(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "seccomp"))
+		return seccomp_command(argc, argv);
 	config_defaults(&config);
 	if (config_parse_args(&config, argc, argv, &action, error))
 		return fail(SPRIG_EXIT_BAD_INPUT, "%s", error);

@@ -17,6 +17,7 @@ enum sprig_exit {
 	SPRIG_EXIT_TRIPLE_FAULT = 4,
 	SPRIG_EXIT_KVM_ERROR = 6,   /* internal error, failed entry, unhandled exit */
 	SPRIG_EXIT_MEMORY_ERROR = 8, /* host memory error sprig cannot hand to the guest */
+	SPRIG_EXIT_SECCOMP = 10,    /* seccomp = trap: a forbidden system call */
 };
 
 #endif

@@ -225,6 +225,10 @@ void vm_stop_vcpus(struct vm *vm);
  * thread joined, the notifiers told. */
 void vm_shutdown(struct vm *vm);
 
+/* /dev/kvm itself is needed only to set the VM up: close it before the
+ * guest runs, so no thread the guest drives holds it. */
+void vm_close_kvm(struct vm *vm);
+
 void vm_destroy(struct vm *vm);
 
 /* Install the SIG_IPI handler. Call once before any vCPU thread starts. */

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../seccomp/seccomp_filters.h"
 #include "../vmm.h"
 
 static int create_vcpu(struct vm *vm, unsigned index, const struct boot_kernel *kernel, char *why)
@@ -159,7 +160,13 @@ void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	atomic_store(&v->tid, (pid_t)syscall(SYS_gettid));
 	vcpu_kick_arm(v);
-	while (vcpu_may_run(vm)) {
+	/* Before the first KVM_RUN: from here on the guest drives this thread. */
+	int err = filter_install(FILTER_VCPU);
+	if (err) {
+		fprintf(stderr, "sprig: vCPU %u: loading its seccomp filter: %s\n", v->index, strerror(-err));
+		vm_request_stop(vm, SPRIG_EXIT_HOST, "host-error");
+	}
+	while (!err && vcpu_may_run(vm)) {
 		vcpu_wait_while_paused(v);
 		if (!vcpu_may_run(vm))
 			break;

@@ -200,6 +200,13 @@ void vm_request_stop(void *opaque, int exit_status, const char *reason)
 	vm_post(vm, VM_MESSAGE_WAKE, 0, 0);
 }
 
+void vm_close_kvm(struct vm *vm)
+{
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->kvm_fd = -1;
+}
+
 void vm_destroy(struct vm *vm)
 {
 	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {

@@ -1,0 +1,126 @@
+/* What each sprig thread may do once its filter is loaded (docs/security.md
+ * explains each rule). Lists are as short as the code allows: a vCPU thread
+ * runs KVM_RUN, emulates devices into the console and the main thread's
+ * mailbox, injects machine checks and parks; the main thread serves the
+ * event loop, the control socket and guest resets. Nothing here opens a
+ * file, creates a socket, executes, or maps memory executable. */
+#include "rules.h"
+
+#include <linux/kvm.h>
+#include <signal.h>
+#include <sys/mman.h>
+
+#include "../cpu/cpu.h"
+
+#define ALLOW(name, why) { name, 0, { { 0 } }, why }
+/* ioctl request numbers are 32 bits: compare only those. */
+#define IOCTL(request, why) { "ioctl", 1, { { 1, SCMP_CMP_MASKED_EQ, 0xffffffffu, (request) } }, #request ": " why }
+#define NO_EXEC(name, arg, why) { name, 1, { { arg, SCMP_CMP_MASKED_EQ, PROT_EXEC, 0 } }, why }
+#define ARG_EQ(name, arg, value, why) { name, 1, { { arg, SCMP_CMP_EQ, (value), 0 } }, why }
+
+#ifndef MADV_HWPOISON
+#define MADV_HWPOISON 100
+#endif
+
+static const struct rule common[] = {
+	ALLOW("futex", "locks and condition variables (pause, console, mailbox)"),
+	ALLOW("write", "console output, stderr, the mailbox pipe"),
+	ALLOW("writev", "stdio on stderr"),
+	ALLOW("rt_sigreturn", "return from the kick, SIGBUS and SIGSYS handlers"),
+	ALLOW("rt_sigprocmask", "libc blocks signals around thread exit"),
+	ALLOW("clock_gettime", "timings and event timestamps (when the vDSO is not used)"),
+	ALLOW("getpid", "kicks and self-sent SIGBUS name the process"),
+	ARG_EQ("tgkill", 2, SIG_IPI, "kicks: SIG_IPI to a vCPU thread, nothing else (glibc)"),
+	ARG_EQ("tkill", 1, SIG_IPI, "kicks: SIG_IPI to a vCPU thread, nothing else (musl)"),
+	ARG_EQ("madvise", 2, MADV_DONTNEED, "libc returns freed memory and thread stacks"),
+	ALLOW("munmap", "libc frees memory and thread stacks"),
+	ALLOW("exit", "a thread ends"),
+	ALLOW("exit_group", "sprig ends (also from the SIGBUS and SIGSYS handlers)"),
+};
+
+static const struct rule vmm[] = {
+	ALLOW("epoll_wait", "the event loop"),
+	ALLOW("epoll_pwait", "the event loop (libc's epoll_wait)"),
+	ALLOW("epoll_ctl", "control clients come and go"),
+	ALLOW("read", "signalfd, the mailbox"),
+	ALLOW("close", "control clients hang up"),
+	ALLOW("accept4", "control clients connect"),
+	ALLOW("recvfrom", "control requests"),
+	ALLOW("sendto", "control replies and events"),
+	ALLOW("poll", "the last replies before exit"),
+	ALLOW("ppoll", "the last replies before exit (libc's poll)"),
+	ALLOW("unlink", "the control socket is removed at exit"),
+	ALLOW("nanosleep", "waiting for a vCPU's answer (test and bench commands)"),
+	ALLOW("clock_nanosleep", "the same, through libc's nanosleep"),
+	ALLOW("brk", "malloc"),
+	NO_EXEC("mmap", 2, "malloc, fresh pages for poisoned ones at reset; never executable"),
+	NO_EXEC("mprotect", 2, "malloc; never executable"),
+	ALLOW("mremap", "realloc"),
+	ALLOW("getrusage", "--timings: peak RSS"),
+	ALLOW("mincore", "--timings: guest RAM actually backed"),
+	ALLOW("madvise", "libc and the allocator (any advice: the main thread owns memory)"),
+	/* Guest reset in place (cpu/reset.c) and vCPU teardown. */
+	IOCTL(KVM_GET_LAPIC, "reset"), IOCTL(KVM_SET_LAPIC, "reset"),
+	IOCTL(KVM_SET_MSRS, "reset"), IOCTL(KVM_GET_VCPU_EVENTS, "reset"),
+	IOCTL(KVM_SET_VCPU_EVENTS, "reset"), IOCTL(KVM_GET_SREGS, "reset"),
+	IOCTL(KVM_SET_SREGS, "reset"), IOCTL(KVM_SET_REGS, "reset"), IOCTL(KVM_SET_FPU, "reset"),
+	IOCTL(KVM_SET_MP_STATE, "reset"), IOCTL(KVM_GET_IRQCHIP, "reset"),
+	IOCTL(KVM_SET_IRQCHIP, "reset"),
+};
+
+static const struct rule vcpu[] = {
+	IOCTL(KVM_RUN, "run the guest"),
+	IOCTL(KVM_X86_SET_MCE, "inject a machine check"),
+	IOCTL(KVM_GET_MSRS, "MCG_STATUS before injecting"),
+	IOCTL(KVM_GET_SREGS, "CR4.MCE before injecting; the crash dump"),
+	IOCTL(KVM_GET_REGS, "the crash dump"),
+	ARG_EQ("rt_tgsigqueueinfo", 2, SIGBUS, "test-only x-sigbus: a SIGBUS to itself"),
+	ARG_EQ("madvise", 2, MADV_HWPOISON, "test-only x-hwpoison"),
+};
+
+/* What each libc adds behind sprig's back. */
+#if defined(__SANITIZE_ADDRESS__)
+/* glibc with ASan (the test build): the sanitizer's allocator, its
+ * per-thread alternate signal stacks, and LeakSanitizer at exit, which
+ * stops every thread with ptrace from a helper it clones, reading
+ * /proc/self/task and /proc/self/maps. Never in the release binary. */
+static const struct rule libc_vmm[] = {
+	NO_EXEC("mmap", 2, "ASan allocator"), ALLOW("sigaltstack", "ASan"),
+	ALLOW("sched_yield", "ASan spin locks"), ALLOW("openat", "LeakSanitizer reads /proc/self"),
+	ALLOW("getdents64", "LeakSanitizer lists /proc/self/task"), ALLOW("clone", "LeakSanitizer's tracer"),
+	ALLOW("ptrace", "LeakSanitizer stops threads"), ALLOW("wait4", "LeakSanitizer's tracer"),
+	ALLOW("prctl", "LeakSanitizer's tracer"), ALLOW("lseek", "ASan reads /proc"),
+	ALLOW("newfstatat", "stdio"), ALLOW("fstat", "stdio"), ALLOW("readlink", "ASan reports"),
+	ALLOW("getppid", "LeakSanitizer's tracer"), ALLOW("rt_sigaction", "LeakSanitizer's tracer"),
+	ALLOW("sched_getaffinity", "ASan"), ALLOW("pipe2", "LeakSanitizer"),
+	ALLOW("gettid", "LeakSanitizer"), ALLOW("open", "LeakSanitizer reads /proc/self"),
+	ALLOW("getdents", "LeakSanitizer lists /proc/self/task"),
+};
+static const struct rule libc_vcpu[] = {
+	NO_EXEC("mmap", 2, "ASan allocator and fake stacks"), ALLOW("sigaltstack", "ASan at thread exit"),
+	ALLOW("sched_yield", "ASan spin locks"), ALLOW("madvise", "ASan"),
+};
+#elif defined(__GLIBC__)
+static const struct rule libc_vmm[] = {
+	ALLOW("newfstatat", "stdio"), ALLOW("fstat", "stdio"),
+};
+static const struct rule libc_vcpu[] = {
+	ALLOW("newfstatat", "stdio"),
+};
+#endif
+
+#define LIST(a) ((struct rule_list){ (a), sizeof(a) / sizeof((a)[0]) })
+
+struct rule_list filter_rules(enum filter_class class, unsigned part)
+{
+	if (part == 0)
+		return LIST(common);
+	if (part == 1)
+		return class == FILTER_VMM ? LIST(vmm) : LIST(vcpu);
+#if defined(__GLIBC__)
+	return class == FILTER_VMM ? LIST(libc_vmm) : LIST(libc_vcpu);
+#else
+	/* musl, static (the release binary): nothing beyond the lists above. */
+	return (struct rule_list){ NULL, 0 };
+#endif
+}

@@ -1,0 +1,40 @@
+/* The allow lists, as data: one table per thread class. Private to
+ * seccomp/. */
+#ifndef SPRIG_SECCOMP_RULES_H
+#define SPRIG_SECCOMP_RULES_H
+
+#include <seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seccomp_filters.h"
+
+struct arg_rule {
+	unsigned arg;            /* 0-5 */
+	enum scmp_compare op;
+	uint64_t a, b;           /* SCMP_CMP_MASKED_EQ: mask a, value b */
+};
+
+/* One allowed call: the system call, and when `nargs` > 0 only with these
+ * argument values. Several rules for one call are alternatives. */
+struct rule {
+	const char *syscall;
+	unsigned nargs;
+	struct arg_rule args[2];
+	const char *why;
+};
+
+struct rule_list {
+	const struct rule *rules;
+	size_t count;
+};
+
+/* What `class` may do after its filter is loaded, for the libc this
+ * binary was built with. */
+struct rule_list filter_rules(enum filter_class class, unsigned part);
+#define FILTER_PARTS 3  /* common to every thread, the class's own, libc's */
+
+/* A libseccomp context holding `class`'s rules; seccomp_release it. */
+int filter_make_context(enum filter_class class, enum filter_mode mode, scmp_filter_ctx *out);
+
+#endif

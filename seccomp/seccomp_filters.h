@@ -1,0 +1,37 @@
+/* Per-thread seccomp filters (docs/security.md): one allow list per thread
+ * class, built with libseccomp once at setup, compiled to BPF, and loaded
+ * by each thread itself before it handles anything the guest controls. */
+#ifndef SPRIG_SECCOMP_FILTERS_H
+#define SPRIG_SECCOMP_FILTERS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum filter_class { FILTER_VMM, FILTER_VCPU, FILTER_CLASSES };
+enum filter_mode { FILTER_KILL, FILTER_TRAP, FILTER_LOG, FILTER_OFF };
+
+#define FILTER_WHY_SIZE 256
+
+/* The thread classes' names, as `sprig seccomp show` prints them. */
+extern const char *const filter_class_names[FILTER_CLASSES];
+
+/* Build every class's BPF for `mode`; main thread, before any filter is
+ * loaded. FILTER_OFF builds nothing. Returns 0 or -errno with `why`. */
+int filters_build(enum filter_mode mode, char *why);
+
+/* Load `class`'s filter in the calling thread (and set no_new_privs).
+ * Only system calls the filter itself allows; no allocation. */
+int filter_install(enum filter_class class);
+
+/* `sprig seccomp show`: each class's allowed system calls and argument
+ * rules; with a directory, the raw BPF of each class written there
+ * (DIR/vmm.bpf, DIR/vcpu.bpf) for `mode`'s default action. */
+int filters_show(FILE *out, const char *bpf_dir, enum filter_mode mode);
+
+/* `sprig seccomp show [--mode kill|trap|log] [--bpf DIR]`. */
+int seccomp_command(int argc, char **argv);
+
+/* Parse "kill", "trap", "log", "off". */
+int filter_mode_parse(const char *text, enum filter_mode *mode);
+
+#endif
