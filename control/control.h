@@ -26,6 +26,7 @@ struct control_latency {
 };
 
 enum control_fault { CONTROL_SIGBUS_AR, CONTROL_SIGBUS_AO, CONTROL_HWPOISON };
+enum control_thread { CONTROL_THREAD_VMM, CONTROL_THREAD_VCPU };
 
 /* What a QMP command may do to the VM. Errors are -errno; `why` (when
  * given) says more, for the client. */
@@ -40,6 +41,9 @@ struct control_ops {
 	/* Test-only: a real SIGBUS with machine-check siginfo in a vCPU thread,
 	 * or a real hardware-poisoned page (MADV_HWPOISON) touched by it. */
 	int (*fault)(void *vm, unsigned index, uint64_t gpa, enum control_fault kind);
+	/* Test-only: that thread makes a system call its seccomp filter
+	 * forbids (the vmm thread is the one answering). */
+	int (*forbidden_syscall)(void *vm, enum control_thread thread, unsigned index);
 	/* Bench: kick a vCPU `count` times, time each until KVM_RUN returned. */
 	int (*kick_latency)(void *vm, unsigned index, unsigned count, struct control_latency *out);
 };

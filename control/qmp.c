@@ -170,6 +170,25 @@ static int run_x_hwpoison(const struct request *r, struct json_out *ret, char *d
 	return raise_fault(r, ret, desc, CONTROL_HWPOISON);
 }
 
+/* Test-only: under seccomp = kill or trap sprig does not answer this. */
+static int run_x_seccomp_violation(const struct request *r, struct json_out *ret, char *desc)
+{
+	int thread = json_object_get(r->doc, (unsigned)r->args, "thread");
+	bool vcpu = json_string_is(r->doc, (unsigned)thread, "vcpu");
+	if (!vcpu && !json_string_is(r->doc, (unsigned)thread, "vmm"))
+		return error_desc(desc, "Parameter 'thread' expects %s", "'vmm' or 'vcpu'");
+	unsigned index = 0;
+	if (vcpu && cpu_index_arg(r, desc, &index))
+		return -1;
+	int err = r->s->ops->forbidden_syscall(r->s->vm, vcpu ? CONTROL_THREAD_VCPU : CONTROL_THREAD_VMM,
+					       index);
+	if (err)
+		return error_desc(desc, "the forbidden call failed: %s",
+				  err == -EAGAIN ? "the VM is not running" : strerror(-err));
+	json_out_raw(ret, "{}", 2);
+	return 0;
+}
+
 static int run_x_kick_latency(const struct request *r, struct json_out *ret, char *desc)
 {
 	unsigned index;
@@ -205,6 +224,8 @@ static const struct command commands[] = {
 	{ "x-sigbus", run_x_sigbus,
 	  { { "cpu-index", P_INT, true }, { "gpa", P_INT, true }, { "code", P_STRING, true } } },
 	{ "x-hwpoison", run_x_hwpoison, { { "cpu-index", P_INT, true }, { "gpa", P_INT, true } } },
+	{ "x-seccomp-violation", run_x_seccomp_violation,
+	  { { "thread", P_STRING, true }, { "cpu-index", P_INT, false } } },
 	{ "x-kick-latency", run_x_kick_latency, { { "cpu-index", P_INT, true }, { "count", P_INT, false } } },
 };
 

@@ -58,7 +58,14 @@ static int fault(void *opaque, unsigned index, uint64_t gpa, enum control_fault 
 {
 	static const enum vcpu_fault kinds[] = { VCPU_FAULT_SIGBUS_AR, VCPU_FAULT_SIGBUS_AO,
 						 VCPU_FAULT_HWPOISON };
-	return mce_request_fault(opaque, index, gpa, kinds[kind]);
+	return vcpu_request_fault(opaque, index, gpa, kinds[kind]);
+}
+
+static int forbidden_syscall(void *opaque, enum control_thread thread, unsigned index)
+{
+	if (thread == CONTROL_THREAD_VMM)
+		return vm_forbidden_syscall();
+	return vcpu_request_fault(opaque, index, 0, VCPU_FAULT_FORBIDDEN_SYSCALL);
 }
 
 static int compare_u64(const void *a, const void *b)
@@ -106,7 +113,7 @@ static int kick_latency(void *opaque, unsigned index, unsigned count, struct con
 }
 
 const struct control_ops control_vm_ops = {
-	status, stop, cont, quit, reset, cpu_count, cpu_info, fault, kick_latency,
+	status, stop, cont, quit, reset, cpu_count, cpu_info, fault, forbidden_syscall, kick_latency,
 };
 
 void control_on_vm_event(void *opaque, const struct vm_event *e)

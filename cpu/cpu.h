@@ -213,10 +213,15 @@ int mce_replace_poisoned(struct vm *vm);
  * on itself (a gpa outside guest RAM is reported against a host address
  * outside it), or poisons the page with MADV_HWPOISON. Waits up to 2 s
  * for the vCPU; -EAGAIN while it is paused. */
-enum vcpu_fault { VCPU_FAULT_SIGBUS_AR, VCPU_FAULT_SIGBUS_AO, VCPU_FAULT_HWPOISON };
-int mce_request_fault(struct vm *vm, unsigned index, uint64_t gpa, enum vcpu_fault kind);
+/* Test-only faults (cpu/test_fault.c): the vCPU thread raises them on
+ * itself. Returns the thread's result, -EAGAIN while paused. */
+enum vcpu_fault { VCPU_FAULT_SIGBUS_AR, VCPU_FAULT_SIGBUS_AO, VCPU_FAULT_HWPOISON,
+		  VCPU_FAULT_FORBIDDEN_SYSCALL };
+int vcpu_request_fault(struct vm *vm, unsigned index, uint64_t gpa, enum vcpu_fault kind);
 /* vCPU thread, at the top of its loop. */
 void vcpu_raise_requested_fault(struct vcpu *vcpu);
+/* The calling thread makes a system call no filter allows (test-only). */
+int vm_forbidden_syscall(void);
 
 /* From the main thread: make every vCPU thread return and join it. */
 void vm_stop_vcpus(struct vm *vm);

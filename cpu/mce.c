@@ -20,7 +20,6 @@
 #include "mce_bits.h"
 
 static struct vm *sigbus_vm;  /* one VM per process */
-static char outside_ram;     /* x-sigbus: a host address that is not guest RAM */
 
 /* Async-signal-safe: "text 0x<hex> text\n" to stderr, then _exit. */
 static void die(const char *before, uint64_t value, const char *after)
@@ -112,53 +111,3 @@ int vcpu_setup_mce(struct vcpu *v)
 	return ioctl(v->fd, KVM_X86_SETUP_MCE, &cap) < 0 ? -errno : 0;
 }
 
-void vcpu_raise_requested_fault(struct vcpu *v)
-{
-	unsigned seq = atomic_load(&v->fault_seq);
-	if (seq == atomic_load(&v->fault_done))
-		return;
-	int err = 0;
-	if (v->fault_kind == VCPU_FAULT_HWPOISON) {
-		/* Own the page first: an untouched one is the shared zero page. */
-		volatile uint8_t *page = (volatile uint8_t *)(uintptr_t)v->fault_addr;
-		*page = *page;
-		if (madvise((void *)(uintptr_t)v->fault_addr, MCE_PAGE_SIZE, MADV_HWPOISON))
-			err = -errno;
-	} else {
-		siginfo_t info;
-		memset(&info, 0, sizeof(info));
-		info.si_signo = SIGBUS;
-		info.si_code = v->fault_kind == VCPU_FAULT_SIGBUS_AR ? BUS_MCEERR_AR : BUS_MCEERR_AO;
-		info.si_addr = (void *)(uintptr_t)v->fault_addr;
-		info.si_addr_lsb = 12;
-		/* Delivered before the call returns: the handler runs right here. */
-		if (syscall(SYS_rt_tgsigqueueinfo, getpid(), v->tid, SIGBUS, &info))
-			err = -errno;
-	}
-	atomic_store(&v->fault_result, err);
-	atomic_store(&v->fault_done, seq);
-}
-
-int mce_request_fault(struct vm *vm, unsigned index, uint64_t gpa, enum vcpu_fault kind)
-{
-	if (index >= vm->nr_vcpus || !vm->vcpus[index].thread_started)
-		return -ENOENT;
-	if (vm_run_state(vm) != VM_RUNNING)
-		return -EAGAIN;
-	struct vcpu *v = &vm->vcpus[index];
-	void *hva = guest_mem_ptr(&vm->mem, gpa, 1);
-	if (!hva && kind == VCPU_FAULT_HWPOISON)
-		return -EFAULT;  /* never poison sprig's own memory */
-	v->fault_kind = kind;
-	v->fault_addr = (uint64_t)(uintptr_t)(hva ? hva : &outside_ram);
-	unsigned seq = atomic_load(&v->fault_seq) + 1;
-	atomic_store(&v->fault_seq, seq);
-	vcpu_kick(v);
-	for (int waited = 0; atomic_load(&v->fault_done) != seq; waited++) {
-		if (waited == 2000)
-			return -ETIMEDOUT;
-		struct timespec nap = { 0, 1000000 };
-		nanosleep(&nap, NULL);
-	}
-	return atomic_load(&v->fault_result);
-}

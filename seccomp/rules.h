@@ -32,7 +32,7 @@ struct rule_list {
 /* What `class` may do after its filter is loaded, for the libc this
  * binary was built with. */
 struct rule_list filter_rules(enum filter_class class, unsigned part);
-#define FILTER_PARTS 3  /* common to every thread, the class's own, libc's */
+#define FILTER_PARTS 4  /* every thread, the class's own, libc's for every thread, libc's for the class */
 
 /* A libseccomp context holding `class`'s rules; seccomp_release it. */
 int filter_make_context(enum filter_class class, enum filter_mode mode, scmp_filter_ctx *out);

@@ -51,11 +51,14 @@ static unsigned count_syscalls(enum filter_class class)
 	return n;
 }
 
-static void show_rules(FILE *out, enum filter_class class)
+static void show_rules(FILE *out, enum filter_class class, enum filter_mode mode)
 {
-	static const char *const part_names[FILTER_PARTS] = { "every thread", "this class", "this libc" };
-	fprintf(out, "%s: %u system calls, default action: the seccomp setting (kill)\n",
-		filter_class_names[class], count_syscalls(class));
+	static const char *const actions[] = { "kill the process (SIGSYS)", "trap: name the call, exit 10",
+					       "log and allow" };
+	static const char *const part_names[FILTER_PARTS] = { "every thread", "this class",
+							       "this libc, every thread", "this libc" };
+	fprintf(out, "%s: %u system calls, anything else: %s\n", filter_class_names[class],
+		count_syscalls(class), actions[mode]);
 	for (unsigned part = 0; part < FILTER_PARTS; part++) {
 		struct rule_list list = filter_rules(class, part);
 		for (size_t i = 0; i < list.count; i++) {
@@ -107,7 +110,7 @@ int filters_show(FILE *out, const char *bpf_dir, enum filter_mode mode)
 	if (bpf_dir)
 		return export_files(out, bpf_dir, mode);
 	for (int class = 0; class < FILTER_CLASSES; class++)
-		show_rules(out, class);
+		show_rules(out, class, mode);
 	return 0;
 }
 

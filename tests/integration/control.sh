@@ -4,41 +4,8 @@
 # has), the 1000-cycle pause/resume runs through qmp_drive (a C client),
 # machine checks through the test-only x-sigbus command.
 . "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
-QMP_DRIVE=${QMP_DRIVE:-$HERE/qmp_drive}
-SOCAT=${SOCAT:-$(command -v socat || echo "$HERE/socat")}
+. "$(dirname "$0")/qmp_lib.sh"
 MCE_GUEST=$GUESTS/mce.elf
-SOCK=$T/qmp.sock
-CAPS='{"execute": "qmp_capabilities"}'
-
-# start_vm ARGS...: sprig in the background with a control socket; $pid.
-start_vm() {
-	rm -f "$SOCK"
-	"$SPRIG" --control "$SOCK" "$@" >"$T/console" 2>"$T/err" </dev/null &
-	pid=$!
-	wait_for 30 test -S "$SOCK" || echo "note: no control socket after 30 s"
-}
-
-# qmp LINE...: one socat conversation; replies and events in $T/out.
-qmp() {
-	printf '%s\n' "$@" | timeout 20 "$SOCAT" -t 2 - "UNIX-CONNECT:$SOCK" >"$T/out" 2>&1
-}
-
-# end_vm: quit through QMP (or kill), then $status is sprig's.
-end_vm() {
-	qmp "$CAPS" '{"execute": "quit"}'
-	wait_for 20 gone "$pid" || kill -KILL "$pid"
-	wait "$pid"
-	status=$?
-}
-
-# listen_events: a second client that only collects events in $T/events.
-listen_events() {
-	{ printf '%s\n' "$CAPS"; sleep 60; } | timeout 70 "$SOCAT" - "UNIX-CONNECT:$SOCK" >"$T/events" 2>&1 &
-	listener=$!
-	wait_for 10 grep -q return "$T/events"
-}
-events_have() { grep -qF -- "$1" "$T/events"; }
 sigbus() {
 	qmp "$CAPS" "{\"execute\": \"x-sigbus\", \"arguments\": {\"cpu-index\": $1, \"gpa\": $2, \"code\": \"$3\"}}"
 }
@@ -53,8 +20,6 @@ fatal_sigbus() {
 	wait_for 5 events_have SHUTDOWN
 	kill "$listener" 2>/dev/null
 }
-count() { grep -c -- "$1" "$T/out"; }
-console_has() { grep -q -- "$1" "$T/console"; }
 
 if ! "$SOCAT" -V >/dev/null 2>&1; then
 	echo "SKIP $LABEL: control socket tests: socat not found"

@@ -133,6 +133,29 @@ static void cpu_keys(void **state)
 	refused(set("", "threads-per-core", "0", NULL, NULL), "here: threads-per-core: '0' is out of range");
 }
 
+static void seccomp_key(void **state)
+{
+	(void)state;
+	config_defaults(&config);
+	assert_int_equal(config.seccomp, 0);  /* kill: the default */
+	const char *words[] = { "kill", "trap", "log", "off" };
+	for (unsigned i = 0; i < 4; i++) {
+		assert_int_equal(set("", "seccomp", words[i], NULL, NULL), 0);
+		assert_int_equal(config.seccomp, i);
+	}
+	refused(set("", "seccomp", "strict", NULL, NULL),
+		"here: seccomp: expected one of kill|trap|log|off, not 'strict'");
+	refused(set("", "seccomp", "kil", NULL, NULL), "here: seccomp: expected one of kill|trap|log|off, not 'kil'");
+	refused(set("", "seccomp", "killx", NULL, NULL),
+		"here: seccomp: expected one of kill|trap|log|off, not 'killx'");
+	refused(set("", "seccomp", "", NULL, NULL), "here: seccomp: expected one of kill|trap|log|off, not ''");
+	/* A refused value changes nothing. */
+	config_defaults(&config);
+	assert_int_equal(config_set(&config, "", "seccomp", 7, "log", NULL, "here", error, NULL), 0);
+	assert_int_equal(config_set(&config, "", "seccomp", 7, "none", NULL, "here", error, NULL), -EINVAL);
+	assert_int_equal(config.seccomp, 2);
+}
+
 static void lifecycle_keys(void **state)
 {
 	(void)state;
@@ -474,6 +497,7 @@ int main(void)
 		cmocka_unit_test(value_that_looks_like_a_flag),
 		cmocka_unit_test(relative_path_flags_are_kept),
 		cmocka_unit_test(help_and_version),
+		cmocka_unit_test(seccomp_key),
 		cmocka_unit_test(over_long_section_flag),
 		cmocka_unit_test(over_long_flag_value),
 		WITH_CONF(run_file_applies_the_file),

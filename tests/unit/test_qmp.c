@@ -14,6 +14,8 @@ struct fake_vm {
 	bool sigbus_ar;
 	int sigbus_result;
 	bool hwpoison;
+	int violation_thread;
+	unsigned violation_cpu;
 };
 
 static const char *fake_status(void *vm) { return ((struct fake_vm *)vm)->state; }
@@ -34,6 +36,12 @@ static int fake_fault(void *opaque, unsigned index, uint64_t gpa, enum control_f
 	vm->hwpoison = kind == CONTROL_HWPOISON;
 	return vm->sigbus_result;
 }
+static int fake_forbidden_syscall(void *opaque, enum control_thread thread, unsigned index)
+{
+	struct fake_vm *vm = opaque;
+	vm->violation_thread = (int)thread, vm->violation_cpu = index;
+	return vm->sigbus_result;
+}
 static int fake_kick_latency(void *vm, unsigned index, unsigned count, struct control_latency *out)
 {
 	(void)vm, (void)index;
@@ -43,7 +51,7 @@ static int fake_kick_latency(void *vm, unsigned index, unsigned count, struct co
 
 static const struct control_ops fake_ops = {
 	fake_status, fake_stop, fake_cont, fake_quit, fake_reset, fake_cpu_count, fake_cpu_info, fake_fault,
-	fake_kick_latency,
+	fake_forbidden_syscall, fake_kick_latency,
 };
 
 static struct fake_vm vm;
@@ -172,6 +180,22 @@ static void test_x_sigbus(void **state)
 	vm.sigbus_result = -EINVAL;
 	assert_contains(ask("{\"execute\": \"x-hwpoison\", \"arguments\": {\"cpu-index\": 1, \"gpa\": 8192}}"),
 			"cannot poison: this host kernel has no MADV_HWPOISON");
+	vm.sigbus_result = 0;
+	assert_string_equal(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"vcpu\", "
+				"\"cpu-index\": 1}}"), "{\"return\": {}}\r\n");
+	assert_int_equal(vm.violation_thread, CONTROL_THREAD_VCPU);
+	assert_int_equal(vm.violation_cpu, 1);
+	assert_string_equal(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"vmm\"}}"),
+			    "{\"return\": {}}\r\n");
+	assert_int_equal(vm.violation_thread, CONTROL_THREAD_VMM);
+	assert_contains(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"io\"}}"),
+			"Parameter 'thread' expects 'vmm' or 'vcpu'");
+	assert_contains(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"vcpu\"}}"),
+			"CPU index out of range");
+	vm.sigbus_result = -EAGAIN;
+	assert_contains(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"vcpu\", "
+			    "\"cpu-index\": 0}}"), "the VM is not running");
+	vm.sigbus_result = 0;
 	assert_contains(ask("{\"execute\": \"x-kick-latency\", \"arguments\": {\"cpu-index\": 0, \"count\": 5}}"),
 			"{\"return\": {\"count\": 5, \"min-ns\": 1000, \"median-ns\": 2000, \"p99-ns\": 3000, "
 			"\"max-ns\": 4000}}");
