@@ -132,7 +132,7 @@ static int load_guest(struct vm *vm, const struct config *c, const struct guest_
 		      struct boot_kernel *boot)
 {
 	char why[BOOT_WHY_SIZE] = "";
-	if (boot_elf_load(&vm->mem, f->kernel.data, f->kernel.size, boot, why)) {
+	if (boot_kernel_load(&vm->mem, f->kernel.data, f->kernel.size, boot, why)) {
 		fprintf(stderr, "sprig: %s: %s\n", f->kernel_name, why);
 		return -1;
 	}

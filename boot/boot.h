@@ -2,6 +2,7 @@
 #ifndef SPRIG_BOOT_H
 #define SPRIG_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,26 +14,34 @@
 #define BOOT_START_INFO_GPA 0x6000ull
 #define BOOT_STACK_TOP_GPA 0x8000ull
 #define BOOT_PML4_GPA 0x9000ull
+#define BOOT_ZERO_PAGE_GPA 0xf000ull    /* Linux boot_params */
 #define BOOT_CMDLINE_GPA 0x20000ull
 #define BOOT_CMDLINE_MAX 4096u          /* including the terminating NUL */
 #define BOOT_ACPI_GPA 0xe0000ull
 #define BOOT_ACPI_END 0x100000ull
 
-/* Selectors of the boot GDT (BOOT_GDT_GPA). */
-#define BOOT_SEL_CODE64 0x08
-#define BOOT_SEL_CODE32 0x10
+/* Selectors of the boot GDT (BOOT_GDT_GPA): Linux's 64-bit boot protocol
+ * wants __BOOT_CS = 0x10 and __BOOT_DS = 0x18. */
+#define BOOT_SEL_CODE32 0x08
+#define BOOT_SEL_CODE64 0x10
 #define BOOT_SEL_DATA 0x18
 #define BOOT_SEL_TSS 0x20
 
 enum boot_protocol {
-	BOOT_PVH,    /* 32-bit protected mode, %ebx = hvm_start_info */
-	BOOT_ELF64,  /* long mode, identity mapped, %rdi = hvm_start_info */
+	BOOT_PVH,      /* 32-bit protected mode, %ebx = hvm_start_info */
+	BOOT_ELF64,    /* long mode, identity mapped, %rdi = hvm_start_info */
+	BOOT_LINUX64,  /* bzImage: long mode, identity mapped, %rsi = boot_params */
 };
+
+#define BOOT_LINUX_HEADER_MAX 0x9f     /* the setup header, 0x1f1 .. 0x290 */
 
 struct boot_kernel {
 	enum boot_protocol protocol;
 	uint64_t entry;       /* guest-physical entry point */
 	uint64_t image_end;   /* first byte after the highest segment below the MMIO gap */
+	/* BOOT_LINUX64: the image's setup header, copied into the zero page. */
+	uint8_t linux_header[BOOT_LINUX_HEADER_MAX];
+	size_t linux_header_size;
 };
 
 #define BOOT_WHY_SIZE 160
@@ -42,6 +51,18 @@ struct boot_kernel {
  * returns -ENOEXEC (or -EINVAL) and says why in `why`. */
 int boot_elf_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 		  struct boot_kernel *kernel, char *why);
+
+/* Load a Linux bzImage (boot protocol 2.12 or later, 64-bit entry) at its
+ * preferred address. -ENOEXEC with `why` on a bad or truncated image, or
+ * one that does not fit in guest RAM. */
+bool boot_is_bzimage(const uint8_t *image, size_t size);
+int boot_bzimage_load(struct guest_mem *mem, const uint8_t *image, size_t size,
+		      struct boot_kernel *kernel, char *why);
+
+/* Either of the above, by the image's magic; anything else: -ENOEXEC,
+ * "not an ELF or bzImage". */
+int boot_kernel_load(struct guest_mem *mem, const uint8_t *image, size_t size,
+		     struct boot_kernel *kernel, char *why);
 
 struct boot_setup {
 	const char *cmdline;       /* may be NULL */

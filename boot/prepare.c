@@ -1,7 +1,9 @@
-/* Boot data a kernel finds at entry: GDT, hvm_start_info with its memory
- * map, module list and command line, the initrd, ACPI tables and, for
- * long-mode entry, identity page tables. Layout: docs/memory-map.md. */
+/* Boot data a kernel finds at entry: GDT, the command line, the initrd,
+ * ACPI tables, then per protocol hvm_start_info (PVH, plain ELF64) or the
+ * zero page (Linux, boot/zero_page.c) and, for long-mode entry, identity
+ * page tables. Layout: docs/memory-map.md. */
 #include "boot.h"
+#include "layout.h"
 #include "start_info.h"
 
 #include <errno.h>
@@ -12,15 +14,14 @@
 #define PAGE_SIZE 4096ull
 #define MODLIST_GPA (BOOT_START_INFO_GPA + 0x40)
 #define MEMMAP_GPA (BOOT_START_INFO_GPA + 0x80)
-#define MEMMAP_MAX 8
 
 static int write_gdt(struct guest_mem *mem)
 {
 	static const uint64_t gdt[] = {
 		0,
-		0x00af9b000000ffffull,  /* 0x08: 64-bit code */
-		0x00cf9b000000ffffull,  /* 0x10: 32-bit code, 4 GiB flat */
-		0x00cf93000000ffffull,  /* 0x18: data, 4 GiB flat */
+		0x00cf9b000000ffffull,  /* 0x08: 32-bit code, 4 GiB flat */
+		0x00af9b000000ffffull,  /* 0x10: 64-bit code (Linux's __BOOT_CS) */
+		0x00cf93000000ffffull,  /* 0x18: data, 4 GiB flat (__BOOT_DS) */
 		0x00008b0000000067ull,  /* 0x20: TSS (VMX wants a usable TR) */
 	};
 	void *dst = guest_mem_ptr(mem, BOOT_GDT_GPA, sizeof(gdt));
@@ -47,34 +48,92 @@ static int write_page_tables(struct guest_mem *mem)
 	return 0;
 }
 
-/* The memory map, sorted: RAM ranges plus the reserved EBDA and BIOS area
- * (where the ACPI tables live). */
-static uint32_t write_memmap(struct guest_mem *mem)
+unsigned boot_memory_map(const struct guest_mem *mem, struct boot_range out[BOOT_RANGES_MAX])
 {
 	struct mem_range ram[MEM_MAX_RANGES];
 	int n = guest_mem_ranges(mem, ram);
-	struct hvm_memmap_entry *e = guest_mem_ptr(mem, MEMMAP_GPA, MEMMAP_MAX * sizeof(*e));
-	uint32_t count = 0;
-	e[count++] = (struct hvm_memmap_entry){ ram[0].gpa, ram[0].size, HVM_MEMMAP_TYPE_RAM, 0 };
-	e[count++] = (struct hvm_memmap_entry){ MEM_LOW_RAM_END, 0xa0000 - MEM_LOW_RAM_END,
-						HVM_MEMMAP_TYPE_RESERVED, 0 };
-	e[count++] = (struct hvm_memmap_entry){ BOOT_ACPI_GPA, BOOT_ACPI_END - BOOT_ACPI_GPA,
-						HVM_MEMMAP_TYPE_RESERVED, 0 };
-	for (int i = 1; i < n; i++)
-		e[count++] = (struct hvm_memmap_entry){ ram[i].gpa, ram[i].size, HVM_MEMMAP_TYPE_RAM, 0 };
+	unsigned count = 0;
+	out[count++] = (struct boot_range){ ram[0].gpa, ram[0].size, BOOT_RANGE_RAM };
+	out[count++] = (struct boot_range){ MEM_LOW_RAM_END, 0xa0000 - MEM_LOW_RAM_END, BOOT_RANGE_RESERVED };
+	out[count++] = (struct boot_range){ BOOT_ACPI_GPA, BOOT_ACPI_END - BOOT_ACPI_GPA, BOOT_RANGE_RESERVED };
+	for (int i = 1; i < n && count < BOOT_RANGES_MAX; i++)
+		out[count++] = (struct boot_range){ ram[i].gpa, ram[i].size, BOOT_RANGE_RAM };
 	return count;
 }
 
-/* Put the initrd as high as it fits below the MMIO gap, page aligned and
- * clear of the kernel, as boot loaders do. Returns its address or 0. */
-static uint64_t place_initrd(struct guest_mem *mem, uint64_t kernel_end, size_t size)
+uint64_t boot_place_initrd(const struct guest_mem *mem, uint64_t kernel_end, size_t size,
+			   uint64_t highest)
 {
 	uint64_t top = mem->low_size;
+	if (highest < UINT64_MAX && highest + 1 < top)
+		top = highest + 1;
 	uint64_t floor = (kernel_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 	if (size > top || top - size < floor)
 		return 0;
 	uint64_t gpa = (top - size) & ~(PAGE_SIZE - 1);
 	return gpa < floor ? 0 : gpa;
+}
+
+static int write_start_info(struct guest_mem *mem, const struct boot_layout *l)
+{
+	struct hvm_start_info *info = guest_mem_ptr(mem, BOOT_START_INFO_GPA, sizeof(*info));
+	struct hvm_memmap_entry *e = guest_mem_ptr(mem, MEMMAP_GPA, l->range_count * sizeof(*e));
+	if (!info || !e)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->magic = HVM_START_MAGIC;
+	info->version = 1;
+	info->memmap_paddr = MEMMAP_GPA;
+	info->memmap_entries = l->range_count;
+	for (unsigned i = 0; i < l->range_count; i++)
+		e[i] = (struct hvm_memmap_entry){ l->ranges[i].gpa, l->ranges[i].size, l->ranges[i].type, 0 };
+	info->cmdline_paddr = l->cmdline_gpa;
+	if (l->initrd_size) {
+		struct hvm_modlist_entry *mod = guest_mem_ptr(mem, MODLIST_GPA, sizeof(*mod));
+		if (!mod)
+			return -EINVAL;
+		*mod = (struct hvm_modlist_entry){ .paddr = l->initrd_gpa, .size = l->initrd_size };
+		info->nr_modules = 1;
+		info->modlist_paddr = MODLIST_GPA;
+	}
+	info->rsdp_paddr = l->rsdp_gpa;
+	return 0;
+}
+
+/* Command line, initrd and ACPI tables, wherever the protocol finds them. */
+static int write_common(struct guest_mem *mem, const struct boot_kernel *kernel,
+			const struct boot_setup *setup, struct boot_layout *l, char *why)
+{
+	if (setup->cmdline) {
+		size_t len = strlen(setup->cmdline);
+		if (len >= BOOT_CMDLINE_MAX) {
+			snprintf(why, BOOT_WHY_SIZE, "command line longer than %u bytes", BOOT_CMDLINE_MAX - 1);
+			return -EINVAL;
+		}
+		memcpy(guest_mem_ptr(mem, BOOT_CMDLINE_GPA, len + 1), setup->cmdline, len + 1);
+		l->cmdline_gpa = BOOT_CMDLINE_GPA;
+		l->cmdline_len = len;
+	}
+	if (setup->initrd) {
+		uint64_t gpa = boot_place_initrd(mem, kernel->image_end, setup->initrd_size,
+						 boot_initrd_highest(kernel));
+		if (!gpa) {
+			snprintf(why, BOOT_WHY_SIZE, "initrd of %zu bytes does not fit in guest RAM between the "
+				 "kernel's end 0x%" PRIx64 " and 0x%" PRIx64, setup->initrd_size,
+				 kernel->image_end, mem->low_size);
+			return -EINVAL;
+		}
+		memcpy(guest_mem_ptr(mem, gpa, setup->initrd_size), setup->initrd, setup->initrd_size);
+		l->initrd_gpa = gpa;
+		l->initrd_size = setup->initrd_size;
+	}
+	l->rsdp_gpa = boot_acpi_build(mem, setup->cpus, setup->apic_ids);
+	if (!l->rsdp_gpa) {
+		snprintf(why, BOOT_WHY_SIZE, "ACPI tables for %u vCPUs do not fit", setup->cpus);
+		return -EINVAL;
+	}
+	l->range_count = boot_memory_map(mem, l->ranges);
+	return 0;
 }
 
 int boot_prepare(struct guest_mem *mem, const struct boot_kernel *kernel,
@@ -84,40 +143,18 @@ int boot_prepare(struct guest_mem *mem, const struct boot_kernel *kernel,
 		snprintf(why, BOOT_WHY_SIZE, "a VM needs at least one vCPU");
 		return -EINVAL;
 	}
-	struct hvm_start_info *info = guest_mem_ptr(mem, BOOT_START_INFO_GPA, sizeof(*info));
-	if (!info || write_gdt(mem))
+	struct boot_layout l;
+	memset(&l, 0, sizeof(l));
+	if (write_gdt(mem))
 		return -EINVAL;
-	memset(info, 0, sizeof(*info));
-	info->magic = HVM_START_MAGIC;
-	info->version = 1;
-	info->memmap_paddr = MEMMAP_GPA;
-	info->memmap_entries = write_memmap(mem);
-	if (setup->cmdline) {
-		size_t len = strlen(setup->cmdline);
-		if (len >= BOOT_CMDLINE_MAX) {
-			snprintf(why, BOOT_WHY_SIZE, "command line longer than %u bytes", BOOT_CMDLINE_MAX - 1);
-			return -EINVAL;
-		}
-		memcpy(guest_mem_ptr(mem, BOOT_CMDLINE_GPA, len + 1), setup->cmdline, len + 1);
-		info->cmdline_paddr = BOOT_CMDLINE_GPA;
-	}
-	if (setup->initrd) {
-		uint64_t gpa = place_initrd(mem, kernel->image_end, setup->initrd_size);
-		if (!gpa) {
-			snprintf(why, BOOT_WHY_SIZE, "initrd of %zu bytes does not fit in guest RAM below 0x%" PRIx64,
-				 setup->initrd_size, mem->low_size);
-			return -EINVAL;
-		}
-		memcpy(guest_mem_ptr(mem, gpa, setup->initrd_size), setup->initrd, setup->initrd_size);
-		struct hvm_modlist_entry *mod = guest_mem_ptr(mem, MODLIST_GPA, sizeof(*mod));
-		*mod = (struct hvm_modlist_entry){ .paddr = gpa, .size = setup->initrd_size };
-		info->nr_modules = 1;
-		info->modlist_paddr = MODLIST_GPA;
-	}
-	info->rsdp_paddr = boot_acpi_build(mem, setup->cpus, setup->apic_ids);
-	if (!info->rsdp_paddr) {
-		snprintf(why, BOOT_WHY_SIZE, "ACPI tables for %u vCPUs do not fit", setup->cpus);
-		return -EINVAL;
-	}
-	return kernel->protocol == BOOT_ELF64 ? write_page_tables(mem) : 0;
+	int err = write_common(mem, kernel, setup, &l, why);
+	if (err)
+		return err;
+	if (kernel->protocol == BOOT_LINUX64)
+		err = boot_write_zero_page(mem, kernel, &l, why);
+	else if (write_start_info(mem, &l))
+		err = -EINVAL;
+	if (err)
+		return err;
+	return kernel->protocol == BOOT_PVH ? 0 : write_page_tables(mem);
 }

@@ -38,7 +38,7 @@ static void set_segments(struct kvm_sregs *s, bool long_mode)
 
 int vcpu_set_boot_regs(struct vcpu *v, const struct boot_kernel *kernel)
 {
-	bool long_mode = kernel->protocol == BOOT_ELF64;
+	bool long_mode = kernel->protocol != BOOT_PVH;
 	struct kvm_sregs s;
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;
@@ -58,10 +58,14 @@ int vcpu_set_boot_regs(struct vcpu *v, const struct boot_kernel *kernel)
 	memset(&r, 0, sizeof(r));
 	r.rflags = 0x2;  /* bit 1 is always set; interrupts off */
 	r.rip = kernel->entry;
-	r.rbx = BOOT_START_INFO_GPA;  /* PVH: %ebx = hvm_start_info */
-	if (long_mode) {
-		r.rdi = BOOT_START_INFO_GPA;
-		r.rsp = BOOT_STACK_TOP_GPA;
+	if (kernel->protocol == BOOT_LINUX64) {
+		r.rsi = BOOT_ZERO_PAGE_GPA;  /* the 64-bit boot protocol: %rsi = boot_params */
+	} else {
+		r.rbx = BOOT_START_INFO_GPA;  /* PVH: %ebx = hvm_start_info */
+		if (long_mode) {
+			r.rdi = BOOT_START_INFO_GPA;
+			r.rsp = BOOT_STACK_TOP_GPA;
+		}
 	}
 	return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
 }

@@ -34,3 +34,21 @@ $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/pvh_entry.o $(GUEST_OUT)/obj/%.o $(GUEST_LI
 # The same hello, entered in long mode as a plain ELF64.
 $(GUEST_OUT)/hello64.elf: $(GUEST_OUT)/obj/elf64_entry.o $(GUEST_OUT)/obj/hello.o $(GUEST_LIB) guest/lib/guest.ld
 	gcc $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+
+# The same hello as a Linux bzImage (64-bit boot protocol): the payload is
+# linked at 2 MiB and wrapped in a setup header by the host tool mkbzimage.
+GUEST_LINUX_LDFLAGS := $(subst guest/lib/guest.ld,guest/lib/guest-linux.ld,$(GUEST_LDFLAGS))
+GUEST_BZIMAGES := $(GUEST_OUT)/hello.bzimage
+guests: $(GUEST_BZIMAGES)
+
+$(GUEST_OUT)/mkbzimage: guest/mkbzimage.c
+	@mkdir -p $(dir $@)
+	gcc -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(GUEST_OUT)/%-payload.elf: $(GUEST_OUT)/obj/linux64_entry.o $(GUEST_OUT)/obj/%.o $(GUEST_LIB) guest/lib/guest-linux.ld
+	gcc $(GUEST_LINUX_LDFLAGS) -o $@ $(filter %.o,$^)
+
+$(GUEST_OUT)/%.bzimage: $(GUEST_OUT)/%-payload.elf $(GUEST_OUT)/mkbzimage
+	objcopy -O binary $< $@.bin
+	$(GUEST_OUT)/mkbzimage $@.bin 0x200000 0x$$(nm $< | awk '$$3 == "_end" { print $$1 }') $@
+	rm -f $@.bin

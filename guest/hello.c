@@ -91,6 +91,12 @@ void guest_main(void)
 	print("memory: %lu MiB\n", (boot_info.ram_bytes + (1 << 20) - 1) >> 20);
 	boot_info_print_memmap();
 	print("cmdline: %s\n", boot_info.cmdline && *boot_info.cmdline ? boot_info.cmdline : "(none)");
+	print("boot: %s\n", boot_info.linux ? "linux boot_params (64-bit boot protocol)" : "hvm_start_info");
+	if (boot_info.initrd_size)
+		print("initrd: %lu bytes at 0x%lx, cksum %u\n", boot_info.initrd_size, boot_info.initrd,
+		      posix_cksum((const uint8_t *)boot_info.initrd, boot_info.initrd_size));
+	else
+		print("initrd: none\n");
 	static uint32_t ids[MAX_CPUS];
 	uint64_t lapic;
 	unsigned cpus = acpi_find_cpus(ids, MAX_CPUS, &lapic);

@@ -1,5 +1,6 @@
-/* Read the PVH hvm_start_info the VMM left us. Values are checked before
- * use: a guest that trusts garbage is a bad test of a VMM. */
+/* What the VMM handed over: a PVH hvm_start_info, or a Linux zero page
+ * (boot_params) for the bzImage build. Values are checked before use: a
+ * guest that trusts garbage is a bad test of a VMM. */
 #include "guest.h"
 
 #define HVM_START_MAGIC 0x336ec578u
@@ -16,8 +17,35 @@ struct hvm_memmap_entry {
 	uint32_t type, reserved;
 };
 
+struct hvm_modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
+struct memmap_entry {
+	uint64_t addr, size;
+	uint32_t type;
+};
+
 struct boot_info boot_info;
-static const struct hvm_memmap_entry *memmap;
+static struct memmap_entry memmap[MAX_MEMMAP];
+/* Where the handed-over data lies, so the guest does not overwrite it. */
+static struct { uint64_t start, end; } handover[3];
+
+static void add_range(uint64_t addr, uint64_t size, uint32_t type)
+{
+	if (boot_info.memmap_entries >= MAX_MEMMAP)
+		return;
+	memmap[boot_info.memmap_entries++] = (struct memmap_entry){ addr, size, type };
+	if (type == 1)
+		boot_info.ram_bytes += size;
+}
+
+static void set_cmdline(uint64_t gpa)
+{
+	boot_info.cmdline = gpa ? (const char *)gpa : NULL;
+	if (gpa)
+		handover[1].start = gpa, handover[1].end = gpa + strlen(boot_info.cmdline) + 1;
+}
 
 bool boot_info_read(uint64_t start_info)
 {
@@ -25,15 +53,49 @@ bool boot_info_read(uint64_t start_info)
 	if (!si || si->magic != HVM_START_MAGIC)
 		return false;
 	boot_info.start_info = start_info;
-	boot_info.cmdline = si->cmdline_paddr ? (const char *)si->cmdline_paddr : NULL;
+	handover[0].start = start_info, handover[0].end = start_info + sizeof(*si);
+	set_cmdline(si->cmdline_paddr);
 	boot_info.rsdp = si->rsdp_paddr;
 	if (si->version >= 1 && si->memmap_paddr && si->memmap_entries <= MAX_MEMMAP) {
-		memmap = (const void *)si->memmap_paddr;
-		boot_info.memmap_entries = si->memmap_entries;
+		const struct hvm_memmap_entry *e = (const void *)si->memmap_paddr;
+		for (unsigned i = 0; i < si->memmap_entries; i++)
+			add_range(e[i].addr, e[i].size, e[i].type);
+		handover[2].start = si->memmap_paddr;
+		handover[2].end = si->memmap_paddr + si->memmap_entries * sizeof(*e);
 	}
-	for (unsigned i = 0; i < boot_info.memmap_entries; i++)
-		if (memmap[i].type == 1)
-			boot_info.ram_bytes += memmap[i].size;
+	if (si->nr_modules && si->modlist_paddr) {
+		const struct hvm_modlist_entry *m = (const void *)si->modlist_paddr;
+		boot_info.initrd = m->paddr, boot_info.initrd_size = m->size;
+	}
+	return true;
+}
+
+/* The zero page: offsets from the kernel's boot protocol. */
+bool boot_info_read_linux(uint64_t zero_page)
+{
+	const uint8_t *zp = (const void *)zero_page;
+	uint32_t hdrs, cmdline, ramdisk, ramdisk_size;
+	if (!zp)
+		return false;
+	memcpy(&hdrs, zp + 0x202, 4);
+	if (hdrs != 0x53726448u)  /* "HdrS" */
+		return false;
+	boot_info.start_info = zero_page;
+	handover[0].start = zero_page, handover[0].end = zero_page + 4096;
+	memcpy(&cmdline, zp + 0x228, 4);
+	set_cmdline(cmdline);
+	memcpy(&boot_info.rsdp, zp + 0x070, 8);
+	unsigned entries = zp[0x1e8];
+	for (unsigned i = 0; i < entries && i < 128; i++) {
+		const uint8_t *e = zp + 0x2d0 + 20 * i;
+		uint64_t addr, size;
+		uint32_t type;
+		memcpy(&addr, e, 8), memcpy(&size, e + 8, 8), memcpy(&type, e + 16, 4);
+		add_range(addr, size, type);
+	}
+	memcpy(&ramdisk, zp + 0x218, 4), memcpy(&ramdisk_size, zp + 0x21c, 4);
+	boot_info.initrd = ramdisk, boot_info.initrd_size = ramdisk_size;
+	boot_info.linux = true;
 	return true;
 }
 
@@ -56,10 +118,8 @@ void boot_info_print_memmap(void)
 /* Does [start, end) overlap what the VMM handed over? */
 bool boot_info_overlaps(uint64_t start, uint64_t end)
 {
-	uint64_t si = boot_info.start_info;
-	uint64_t cl = (uint64_t)(uintptr_t)boot_info.cmdline, mm = (uint64_t)(uintptr_t)memmap;
-	uint64_t mm_end = mm + boot_info.memmap_entries * sizeof(*memmap);
-	return (si < end && si + sizeof(struct hvm_start_info) > start) ||
-	       (cl && cl < end && cl + strlen(boot_info.cmdline) + 1 > start) ||
-	       (mm && mm < end && mm_end > start);
+	for (unsigned i = 0; i < sizeof(handover) / sizeof(handover[0]); i++)
+		if (handover[i].start < end && handover[i].end > start)
+			return true;
+	return false;
 }

@@ -62,16 +62,23 @@ int strncmp(const char *a, const char *b, size_t n);
 const char *cmdline_value(const char *cmdline, const char *key);  /* "key=..." or NULL */
 uint64_t parse_u64(const char *s);
 
-/* boot_info.c: what the VMM handed over (PVH hvm_start_info). */
+/* cksum.c: what `cksum FILE` prints first. */
+uint32_t posix_cksum(const uint8_t *data, uint64_t size);
+
+/* boot_info.c: what the VMM handed over (PVH hvm_start_info, or the
+ * Linux zero page in the bzImage build). */
 struct boot_info {
 	const char *cmdline;
 	uint64_t rsdp;
 	uint64_t ram_bytes;
 	unsigned memmap_entries;
-	uint64_t start_info;
+	uint64_t start_info;       /* or the zero page */
+	uint64_t initrd, initrd_size;
+	bool linux;                /* entered through the Linux boot protocol */
 };
 extern struct boot_info boot_info;
 bool boot_info_read(uint64_t start_info);
+bool boot_info_read_linux(uint64_t zero_page);
 void boot_info_print_memmap(void);
 bool boot_info_overlaps(uint64_t start, uint64_t end);
 

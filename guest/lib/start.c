@@ -2,11 +2,23 @@
 #include "guest.h"
 
 void guest_start(uint64_t start_info);
+void guest_start_linux(uint64_t zero_page);
 
 void guest_start(uint64_t start_info)
 {
 	if (!boot_info_read(start_info)) {
 		print("guest: no hvm_start_info at 0x%lx\n", start_info);
+		debug_exit(3);
+	}
+	guest_main();
+	reset_machine();
+}
+
+/* The bzImage build (linux64_entry.S): %rsi held the zero page. */
+void guest_start_linux(uint64_t zero_page)
+{
+	if (!boot_info_read_linux(zero_page)) {
+		print("guest: no boot_params at 0x%lx\n", zero_page);
 		debug_exit(3);
 	}
 	guest_main();

@@ -7,14 +7,18 @@ FUZZ_OUT := $(BUILD)/tests/fuzz
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/fuzz_json
+FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/fuzz_json $(FUZZ_OUT)/fuzz_bzimage
 FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
-FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS)
+FUZZ_BZIMAGE_SEEDS := $(FUZZ_OUT)/seeds/bzimage.stamp
+FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS) $(FUZZ_BZIMAGE_SEEDS)
 
 # What each target is built from besides its own fuzz_NAME.c.
 $(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
-$(FUZZ_OUT)/fuzz_elf: boot/elf.c boot/prepare.c boot/acpi.c mem/guest_mem.c mem/layout.c
+$(FUZZ_OUT)/fuzz_elf: boot/elf.c boot/bzimage.c boot/load.c boot/zero_page.c boot/prepare.c boot/acpi.c \
+	mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_json: control/json.c
+$(FUZZ_OUT)/fuzz_bzimage: boot/elf.c boot/bzimage.c boot/load.c boot/zero_page.c boot/prepare.c \
+	boot/acpi.c mem/guest_mem.c mem/layout.c
 
 $(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -29,4 +33,10 @@ $(FUZZ_ELF_SEEDS): tests/fuzz/make_elf_seeds.c tests/unit/elf_builder.c tests/un
 		$(filter %.c,$^)
 	$(FUZZ_OUT)/make_elf_seeds $(FUZZ_OUT)/seeds/elf
 	$(if $(GUEST_ELFS),cp $(GUEST_ELFS) $(FUZZ_OUT)/seeds/elf/)
+	@touch $@
+
+# Seeds for fuzz_bzimage: the bzImage test guests.
+$(FUZZ_BZIMAGE_SEEDS): $(GUEST_BZIMAGES)
+	@rm -rf $(FUZZ_OUT)/seeds/bzimage && mkdir -p $(FUZZ_OUT)/seeds/bzimage
+	cp $(GUEST_BZIMAGES) $(FUZZ_OUT)/seeds/bzimage/
 	@touch $@

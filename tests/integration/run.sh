@@ -29,6 +29,55 @@ expect "plain ELF64 guest (long-mode entry)" 0 "out:sprig hello guest" "out:cpus
 sprig --kernel "$HELLO" --cmdline "quiet answer=42 path=/a#b"
 expect "command line reaches the guest" 0 "out:cmdline: quiet answer=42 path=/a#b"
 
+# --- the same hello as a Linux bzImage: the 64-bit boot protocol
+HELLO_BZ=$GUESTS/hello.bzimage
+sprig --kernel "$HELLO" --cpus 2 --mem 5G --cmdline "console=ttyS0 x=1"
+grep -E '^(memory|memmap|cmdline|cpus):' "$T/out" >"$T/pvh.view"
+sprig --kernel "$HELLO_BZ" --cpus 2 --mem 5G --cmdline "console=ttyS0 x=1"
+grep -E '^(memory|memmap|cmdline|cpus):' "$T/out" >"$T/linux.view"
+if [ "$status" = 0 ] && has_out "boot: linux boot_params (64-bit boot protocol)" &&
+	[ -s "$T/linux.view" ] && cmp -s "$T/pvh.view" "$T/linux.view"; then
+	pass "bzImage: boot_params give the guest the e820 map, command line and vCPUs PVH gives ($(wc -l <"$T/linux.view") lines)"
+else
+	diff "$T/pvh.view" "$T/linux.view" >"$T/err" 2>&1
+	fail "bzImage boot (64-bit boot protocol)" "exit status $status, or a view unlike PVH's"
+fi
+# The initrd, byte for byte, through each boot protocol.
+head -c 6000 "$HELLO" >"$T/small.initrd"
+initrd_sum=$(cksum <"$T/small.initrd" | cut -d' ' -f1)
+for guest in "$HELLO" "$HELLO64" "$HELLO_BZ"; do
+	sprig --kernel "$guest" --initrd "$T/small.initrd" --mem 64M
+	expect "initrd reaches the guest intact: $(basename "$guest")" 0 "out:initrd: 6000 bytes at 0x" \
+		"out:, cksum $initrd_sum"
+done
+sprig --kernel "$HELLO_BZ"
+expect "bzImage without an initrd says none" 0 "out:initrd: none" "out:cmdline: (none)"
+
+# Damaged bzImages: one clear line each, exit 1.
+bad_bz() {  # bad_bz OFFSET OCTAL-BYTES: a copy of hello.bzimage with bytes patched
+	cp "$HELLO_BZ" "$T/bad.bzimage"
+	printf "$2" | dd of="$T/bad.bzimage" bs=1 seek=$(($1)) conv=notrunc 2>/dev/null
+}
+head -c 2000 "$HELLO_BZ" >"$T/bad.bzimage"
+sprig --kernel "$T/bad.bzimage"
+expect "bzImage: truncated" 1 "err:bad.bzimage: truncated: the setup header says"
+bad_bz 0x206 '\013\002'
+sprig --kernel "$T/bad.bzimage"
+expect "bzImage: boot protocol 2.11 refused" 1 "err:Linux boot protocol 2.11 is too old"
+bad_bz 0x236 '\000\000'
+sprig --kernel "$T/bad.bzimage"
+expect "bzImage: no 64-bit entry refused" 1 "err:no 64-bit entry point (XLF_KERNEL_64)"
+bad_bz 0x260 '\360\377\377\377'
+sprig --kernel "$T/bad.bzimage"
+expect "bzImage: init_size beyond guest RAM refused" 1 "err:the kernel needs RAM up to"
+bad_bz 0x1fe '\125\125'
+sprig --kernel "$T/bad.bzimage"
+expect "bzImage: no boot flag is not a kernel" 1 "err:bad.bzimage: not an ELF or bzImage"
+long=$(head -c 2100 /dev/zero | tr '\000' 'x')
+sprig --kernel "$HELLO_BZ" --cmdline "$long"
+expect "bzImage: a command line beyond cmdline_size refused" 1 \
+	"err:command line of 2100 bytes; this kernel takes at most 2047"
+
 # --- the config file and flags that override it
 mkdir -p "$T/conf"
 cp "$HELLO" "$T/conf/guest.elf"
@@ -140,7 +189,7 @@ sprig --kernel "$T/missing.elf"
 expect "missing kernel file" 1 "err:sprig: $T/missing.elf: No such file or directory"
 printf 'not an elf at all' >"$T/junk.bin"
 sprig --kernel "$T/junk.bin"
-expect "kernel that is not an ELF" 1 "err:junk.bin: not an ELF image"
+expect "kernel that is neither ELF nor bzImage" 1 "err:junk.bin: not an ELF or bzImage"
 head -c 200 "$HELLO" >"$T/truncated.elf"
 sprig --kernel "$T/truncated.elf"
 expect "truncated kernel" 1 "err:truncated.elf: "

@@ -19,8 +19,8 @@
 
 static struct guest_mem mem;
 static char why[BOOT_WHY_SIZE];
-static const struct boot_kernel pvh = { BOOT_PVH, KERNEL_START, 0x180000 };
-static const struct boot_kernel elf64 = { BOOT_ELF64, KERNEL_START, 0x180000 };
+static const struct boot_kernel pvh = { .protocol = BOOT_PVH, .entry = KERNEL_START, .image_end = 0x180000 };
+static const struct boot_kernel elf64 = { .protocol = BOOT_ELF64, .entry = KERNEL_START, .image_end = 0x180000 };
 
 /* RAM as boot_prepare finds it after a load: a kernel at 1 MiB. */
 static void fresh(uint64_t size, const struct boot_kernel *kernel)
@@ -168,7 +168,7 @@ static void memmap_is_exact(void **state)
 static void zero_cpus_is_refused(void **state)
 {
 	(void)state;
-	const struct boot_kernel kernel = { BOOT_PVH, KERNEL_START, KERNEL_START + 0x1000 };
+	const struct boot_kernel kernel = { .protocol = BOOT_PVH, .entry = KERNEL_START, .image_end = KERNEL_START + 0x1000 };
 	struct boot_setup setup = { .cpus = 0 };
 	assert_int_equal(prepare(&kernel, &setup), -EINVAL);
 	assert_string_equal(why, "a VM needs at least one vCPU");
@@ -278,7 +278,7 @@ static void initrd_stays_below_the_mmio_gap(void **state)
 static void initrd_filling_all_ram_above_the_kernel(void **state)
 {
 	(void)state;
-	const struct boot_kernel kernel = { BOOT_PVH, KERNEL_START, 0x180001 };
+	const struct boot_kernel kernel = { .protocol = BOOT_PVH, .entry = KERNEL_START, .image_end = 0x180001 };
 	const size_t room = 16 * MEM_MiB - 0x181000;
 	uint8_t *initrd = malloc(room + 1);
 	assert_non_null(initrd);
@@ -290,7 +290,8 @@ static void initrd_filling_all_ram_above_the_kernel(void **state)
 	assert_int_equal(module0()->paddr, 0x181000);
 	setup.initrd_size = room + 1;
 	assert_int_equal(prepare(&kernel, &setup), -EINVAL);
-	assert_string_equal(why, "initrd of 15200257 bytes does not fit in guest RAM below 0x1000000");
+	assert_string_equal(why, "initrd of 15200257 bytes does not fit in guest RAM between the "
+			    "kernel's end 0x180001 and 0x1000000");
 	free(initrd);
 }
 
@@ -301,7 +302,8 @@ static void initrd_larger_than_ram_is_refused(void **state)
 	fresh(4 * MEM_MiB, &pvh);
 	struct boot_setup setup = { .initrd = initrd, .initrd_size = 5 * MEM_MiB, .cpus = 1 };
 	assert_int_equal(prepare(&pvh, &setup), -EINVAL);
-	assert_string_equal(why, "initrd of 5242880 bytes does not fit in guest RAM below 0x400000");
+	assert_string_equal(why, "initrd of 5242880 bytes does not fit in guest RAM between the "
+			    "kernel's end 0x180000 and 0x400000");
 	setup.initrd_size = SIZE_MAX;
 	assert_int_equal(prepare(&pvh, &setup), -EINVAL);
 	assert_contains(why, "does not fit in guest RAM");
@@ -311,7 +313,7 @@ static void initrd_with_no_room_above_the_kernel_is_refused(void **state)
 {
 	(void)state;
 	static uint8_t initrd[1];
-	const struct boot_kernel kernel = { BOOT_PVH, KERNEL_START, 16 * MEM_MiB };
+	const struct boot_kernel kernel = { .protocol = BOOT_PVH, .entry = KERNEL_START, .image_end = 16 * MEM_MiB };
 	fresh(16 * MEM_MiB, &kernel);
 	struct boot_setup setup = { .initrd = initrd, .initrd_size = 1, .cpus = 1 };
 	assert_int_equal(prepare(&kernel, &setup), -EINVAL);
@@ -593,6 +595,7 @@ static void boot_data_regions_are_disjoint(void **state)
 		  si->memmap_paddr + si->memmap_entries * sizeof(struct hvm_memmap_entry) },
 		{ "boot stack page", BOOT_STACK_TOP_GPA - PAGE, BOOT_STACK_TOP_GPA },
 		{ "page tables", BOOT_PML4_GPA, BOOT_PML4_GPA + 6 * PAGE },
+		{ "zero page (Linux)", BOOT_ZERO_PAGE_GPA, BOOT_ZERO_PAGE_GPA + PAGE },
 		{ "cmdline", si->cmdline_paddr, si->cmdline_paddr + BOOT_CMDLINE_MAX },
 		{ "ACPI", BOOT_ACPI_GPA, madt_end },
 		{ "kernel", elf64.entry, elf64.image_end },

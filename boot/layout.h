@@ -1,0 +1,42 @@
+/* What boot_prepare worked out, for the protocol writers (start_info in
+ * prepare.c, the Linux zero page in zero_page.c). Private to boot/. */
+#ifndef SPRIG_BOOT_LAYOUT_H
+#define SPRIG_BOOT_LAYOUT_H
+
+#include "boot.h"
+
+#define BOOT_RANGES_MAX 8
+#define BOOT_RANGE_RAM 1       /* the same numbers in e820 and the PVH memmap */
+#define BOOT_RANGE_RESERVED 2
+
+struct boot_range {
+	uint64_t gpa, size;
+	uint32_t type;
+};
+
+struct boot_layout {
+	uint64_t cmdline_gpa;      /* 0: none */
+	size_t cmdline_len;
+	uint64_t initrd_gpa;
+	size_t initrd_size;        /* 0: none */
+	uint64_t rsdp_gpa;
+	struct boot_range ranges[BOOT_RANGES_MAX];
+	unsigned range_count;
+};
+
+/* The guest's memory map, sorted: RAM plus the reserved EBDA and BIOS area
+ * (where the ACPI tables live). */
+unsigned boot_memory_map(const struct guest_mem *mem, struct boot_range out[BOOT_RANGES_MAX]);
+
+/* The initrd as high as it fits, at most `highest` (its last byte), page
+ * aligned and clear of the kernel, as boot loaders do. 0 if it cannot. */
+uint64_t boot_place_initrd(const struct guest_mem *mem, uint64_t kernel_end, size_t size,
+			   uint64_t highest);
+
+/* The highest address the kernel lets its initrd reach. */
+uint64_t boot_initrd_highest(const struct boot_kernel *kernel);
+
+int boot_write_zero_page(struct guest_mem *mem, const struct boot_kernel *kernel,
+			 const struct boot_layout *layout, char *why);
+
+#endif
