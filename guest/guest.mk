@@ -38,7 +38,7 @@ $(GUEST_OUT)/hello64.elf: $(GUEST_OUT)/obj/elf64_entry.o $(GUEST_OUT)/obj/hello.
 # The same hello as a Linux bzImage (64-bit boot protocol): the payload is
 # linked at 2 MiB and wrapped in a setup header by the host tool mkbzimage.
 GUEST_LINUX_LDFLAGS := $(subst guest/lib/guest.ld,guest/lib/guest-linux.ld,$(GUEST_LDFLAGS))
-GUEST_BZIMAGES := $(GUEST_OUT)/hello.bzimage
+GUEST_BZIMAGES := $(GUEST_OUT)/hello.bzimage $(GUEST_OUT)/testguest.bzimage
 guests: $(GUEST_BZIMAGES)
 
 $(GUEST_OUT)/mkbzimage: guest/mkbzimage.c

@@ -18,8 +18,9 @@ startup_64:
 	lea __bss_start(%rip), %rdi
 	lea __bss_end(%rip), %rcx
 	sub %rdi, %rcx
+	shr $3, %rcx		/* 8 bytes a step: emulating hosts take each step apart */
 	xor %eax, %eax
-	rep stosb
+	rep stosq
 	lgdt gdt_descriptor(%rip)
 	lea boot_stack_top(%rip), %rsp
 	pushq $GDT_CODE64

@@ -52,6 +52,12 @@ for guest in "$HELLO" "$HELLO64" "$HELLO_BZ"; do
 done
 sprig --kernel "$HELLO_BZ"
 expect "bzImage without an initrd says none" 0 "out:initrd: none" "out:cmdline: (none)"
+# A reset in place loads the bzImage and its zero page again.
+sprig --kernel "$GUESTS/testguest.bzimage" --cmdline "action=boots until=3" --on-reboot restart --cpus 2
+expect "bzImage: on-reboot = restart boots it again, RAM kept, the third boot exits" 7 \
+	"out:testguest: boot 1" "out:testguest: boot 2" "out:testguest: boot 3"
+sprig --kernel "$GUESTS/testguest.bzimage" --cmdline "action=triplefault"
+expect "bzImage: a triple fault ends with status 4 and a register dump" 4 "err:triple fault" "err:rip "
 
 # Damaged bzImages: one clear line each, exit 1.
 bad_bz() {  # bad_bz OFFSET OCTAL-BYTES: a copy of hello.bzimage with bytes patched
