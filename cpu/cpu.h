@@ -102,6 +102,7 @@ struct vm {
 	int exit_status;
 	const char *stop_reason;
 	int mailbox[2];             /* pipe: records for the main thread */
+	struct kvm_pit_state2 pit_at_power_on;  /* what a reset in place restores */
 	_Atomic uint64_t first_run_ns;
 
 	/* Pausing (cpu/run_state.c). `lock` guards the counts and the state. */

@@ -130,6 +130,8 @@ static int reset_irqchips(struct vm *vm)
 int vm_reset(struct vm *vm, const struct boot_kernel *kernel)
 {
 	int err = reset_irqchips(vm);
+	if (!err && ioctl(vm->vm_fd, KVM_SET_PIT2, &vm->pit_at_power_on) < 0)
+		err = -errno;
 	for (unsigned i = 0; i < vm->nr_vcpus && !err; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		err = reset_vcpu(v, kernel);

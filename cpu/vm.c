@@ -21,6 +21,7 @@
 static const struct { long cap; const char *name; } required_caps[] = {
 	{ KVM_CAP_USER_MEMORY, "user memory" },
 	{ KVM_CAP_IRQCHIP, "in-kernel irqchip" },
+	{ KVM_CAP_PIT2, "in-kernel PIT" },
 	{ KVM_CAP_IMMEDIATE_EXIT, "immediate_exit (for kicks)" },
 	{ KVM_CAP_SET_TSS_ADDR, "TSS address" },
 	{ KVM_CAP_EXT_CPUID, "KVM_GET_SUPPORTED_CPUID" },
@@ -168,6 +169,12 @@ int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
 		TRY(ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity), "KVM_SET_IDENTITY_MAP_ADDR");
 	TRY(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
+	/* The PC's timer, in the kernel as the irqchip is: Linux checks that
+	 * IRQ0 reaches the IOAPIC before it trusts it. The speaker port stays
+	 * a dummy, as in Firecracker. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	TRY(ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit), "KVM_CREATE_PIT2");
+	TRY(ioctl(vm->vm_fd, KVM_GET_PIT2, &vm->pit_at_power_on), "KVM_GET_PIT2");
 	disable_pmu(vm, &spec);
 	TRY(vm_mailbox_init(vm), "pipe");
 	if ((err = alloc_vcpus(vm, cpus, why)))

@@ -57,7 +57,7 @@ static const struct rule vmm[] = {
 	IOCTL(KVM_SET_VCPU_EVENTS, "reset"), IOCTL(KVM_GET_SREGS, "reset"),
 	IOCTL(KVM_SET_SREGS, "reset"), IOCTL(KVM_SET_REGS, "reset"), IOCTL(KVM_SET_FPU, "reset"),
 	IOCTL(KVM_SET_MP_STATE, "reset"), IOCTL(KVM_GET_IRQCHIP, "reset"),
-	IOCTL(KVM_SET_IRQCHIP, "reset"),
+	IOCTL(KVM_SET_IRQCHIP, "reset"), IOCTL(KVM_SET_PIT2, "reset"),
 };
 
 static const struct rule vcpu[] = {
