@@ -5,23 +5,13 @@
  * the zero page (boot/zero_page.c). The image is the user's and may be
  * hostile or truncated: every field is checked before it is used. */
 #include "boot.h"
+#include "fail.h"
 #include "linux.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-__attribute__((format(printf, 2, 3)))
-static int fail(char *why, const char *format, ...)
-{
-	va_list ap;
-	va_start(ap, format);
-	vsnprintf(why, BOOT_WHY_SIZE, format, ap);
-	va_end(ap);
-	return -ENOEXEC;
-}
 
 static uint32_t get32(const uint8_t *p, size_t offset)
 {
@@ -52,18 +42,18 @@ static size_t header_end(const uint8_t *image)
 static int check_header(const uint8_t *image, size_t size, char *why)
 {
 	if (!boot_is_bzimage(image, size))
-		return fail(why, "not a bzImage (no boot flag and HdrS signature)");
+		return boot_fail(why, "not a bzImage (no boot flag and HdrS signature)");
 	uint16_t version = get16(image, LINUX_HDR_VERSION);
 	if (version < LINUX_MIN_VERSION)
-		return fail(why, "Linux boot protocol %u.%02u is too old: the 64-bit entry needs 2.12",
+		return boot_fail(why, "Linux boot protocol %u.%02u is too old: the 64-bit entry needs 2.12",
 			    version >> 8, version & 0xff);
 	size_t end = header_end(image);
 	if (end < LINUX_HDR_INIT_SIZE + 4 || end > LINUX_SETUP_HEADER_MAX || end > size)
-		return fail(why, "setup header of %zu bytes is malformed or runs past the file", end);
+		return boot_fail(why, "setup header of %zu bytes is malformed or runs past the file", end);
 	if (!(get16(image, LINUX_HDR_XLOADFLAGS) & LINUX_XLF_KERNEL_64))
-		return fail(why, "this kernel has no 64-bit entry point (XLF_KERNEL_64)");
+		return boot_fail(why, "this kernel has no 64-bit entry point (XLF_KERNEL_64)");
 	if (!(image[LINUX_HDR_LOADFLAGS] & LINUX_LOADED_HIGH))
-		return fail(why, "this kernel wants to be loaded low (zImage), which sprig does not do");
+		return boot_fail(why, "this kernel wants to be loaded low (zImage), which sprig does not do");
 	return 0;
 }
 
@@ -84,7 +74,7 @@ static int place_kernel(const struct guest_mem *mem, const uint8_t *image, uint6
 		pref = (pref + align - 1) & ~(uint64_t)(align - 1);
 	uint64_t need = init_size > payload ? init_size : payload;
 	if (pref >= mem->low_size || need > mem->low_size - pref)
-		return fail(why, "the kernel needs RAM up to %" PRIu64 " MiB (0x%" PRIx64 " + init_size %"
+		return boot_fail(why, "the kernel needs RAM up to %" PRIu64 " MiB (0x%" PRIx64 " + init_size %"
 			    PRIu64 " KiB); the guest has %" PRIu64 " MiB below 3 GiB",
 			    pref > UINT64_MAX - need ? UINT64_MAX >> 20 : (pref + need + (1 << 20) - 1) >> 20,
 			    pref, need >> 10, mem->low_size >> 20);
@@ -102,19 +92,19 @@ int boot_bzimage_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 	uint64_t setup_sects = image[LINUX_HDR_SETUP_SECTS] ? image[LINUX_HDR_SETUP_SECTS] : 4;
 	uint64_t setup_size = (setup_sects + 1) * 512;
 	if (setup_size >= size)
-		return fail(why, "truncated: %" PRIu64 " bytes of setup code, the file has %zu", setup_size,
+		return boot_fail(why, "truncated: %" PRIu64 " bytes of setup code, the file has %zu", setup_size,
 			    size);
 	uint64_t payload = size - setup_size;
 	uint64_t declared = (uint64_t)get32(image, LINUX_HDR_SYSSIZE) * 16;
 	if (declared > payload)
-		return fail(why, "truncated: the setup header says %" PRIu64 " bytes of kernel, the file has %"
+		return boot_fail(why, "truncated: the setup header says %" PRIu64 " bytes of kernel, the file has %"
 			    PRIu64, declared, payload);
 	uint64_t load = 0, end = 0;
 	if ((err = place_kernel(mem, image, payload, &load, &end, why)))
 		return err;
 	uint8_t *dst = guest_mem_ptr(mem, load, payload);
 	if (!dst)
-		return fail(why, "the kernel does not fit at 0x%" PRIx64, load);
+		return boot_fail(why, "the kernel does not fit at 0x%" PRIx64, load);
 	memcpy(dst, image + setup_size, payload);
 	memset(kernel, 0, sizeof(*kernel));
 	kernel->protocol = BOOT_LINUX64;

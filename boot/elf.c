@@ -2,25 +2,15 @@
  * The image comes from the user and may be hostile or truncated: every
  * offset, size and count is checked before it is used. */
 #include "boot.h"
+#include "fail.h"
 
 #include <elf.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
-
-__attribute__((format(printf, 2, 3)))
-static int fail(char *why, const char *format, ...)
-{
-	va_list ap;
-	va_start(ap, format);
-	vsnprintf(why, BOOT_WHY_SIZE, format, ap);
-	va_end(ap);
-	return -ENOEXEC;
-}
 
 /* Does [offset, offset + len) lie within a buffer of `size` bytes? */
 static int fits(uint64_t offset, uint64_t len, uint64_t size)
@@ -31,19 +21,19 @@ static int fits(uint64_t offset, uint64_t len, uint64_t size)
 static int check_header(const Elf64_Ehdr *eh, size_t size, char *why)
 {
 	if (size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return fail(why, "not an ELF image");
+		return boot_fail(why, "not an ELF image");
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(why, "not a 64-bit little-endian ELF");
+		return boot_fail(why, "not a 64-bit little-endian ELF");
 	if (eh->e_machine != EM_X86_64)
-		return fail(why, "ELF machine %u is not x86-64", eh->e_machine);
+		return boot_fail(why, "ELF machine %u is not x86-64", eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return fail(why, "ELF type %u is not an executable", eh->e_type);
+		return boot_fail(why, "ELF type %u is not an executable", eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0)
-		return fail(why, "bad ELF program header table (entry size %u)", eh->e_phentsize);
+		return boot_fail(why, "bad ELF program header table (entry size %u)", eh->e_phentsize);
 	if (eh->e_phoff % 8)  /* the ELF spec's alignment; a sign of a damaged file */
-		return fail(why, "ELF program headers are misaligned");
+		return boot_fail(why, "ELF program headers are misaligned");
 	if (!fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), size))
-		return fail(why, "ELF program headers run past the end of the file");
+		return boot_fail(why, "ELF program headers run past the end of the file");
 	return 0;
 }
 
@@ -52,7 +42,7 @@ static int find_pvh_note(const uint8_t *image, size_t size, const Elf64_Phdr *ph
 			 uint64_t *entry, char *why)
 {
 	if (!fits(ph->p_offset, ph->p_filesz, size))
-		return fail(why, "ELF note segment at offset 0x%" PRIx64 " runs past the end of the file",
+		return boot_fail(why, "ELF note segment at offset 0x%" PRIx64 " runs past the end of the file",
 			    ph->p_offset);
 	const uint8_t *p = image + ph->p_offset;
 	uint64_t left = ph->p_filesz;
@@ -62,13 +52,13 @@ static int find_pvh_note(const uint8_t *image, size_t size, const Elf64_Phdr *ph
 		uint64_t name_len = ((uint64_t)nh.n_namesz + 3) & ~3ull;
 		uint64_t desc_len = ((uint64_t)nh.n_descsz + 3) & ~3ull;
 		if (!fits(sizeof(nh), name_len + desc_len, left))
-			return fail(why, "truncated ELF note");
+			return boot_fail(why, "truncated ELF note");
 		const uint8_t *name = p + sizeof(nh), *desc = name + name_len;
 		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4 &&
 		    !memcmp(name, "Xen", 4)) {
 			uint32_t value = 0;
 			if (nh.n_descsz < 4)
-				return fail(why, "PVH entry note too short");
+				return boot_fail(why, "PVH entry note too short");
 			memcpy(&value, desc, 4);  /* 4 or 8 bytes; the entry is 32-bit */
 			*entry = value;
 			return 1;
@@ -83,17 +73,17 @@ static int load_segment(struct guest_mem *mem, const uint8_t *image, size_t size
 			const Elf64_Phdr *ph, char *why)
 {
 	if (ph->p_filesz > ph->p_memsz)
-		return fail(why, "ELF segment at offset 0x%" PRIx64 " has more file bytes than memory bytes",
+		return boot_fail(why, "ELF segment at offset 0x%" PRIx64 " has more file bytes than memory bytes",
 			    ph->p_offset);
 	if (!fits(ph->p_offset, ph->p_filesz, size))
-		return fail(why, "ELF segment at offset 0x%" PRIx64 " runs past the end of the file",
+		return boot_fail(why, "ELF segment at offset 0x%" PRIx64 " runs past the end of the file",
 			    ph->p_offset);
 	if (ph->p_paddr < MEM_HIGH_RAM_START)
-		return fail(why, "ELF segment at 0x%" PRIx64 " is below 1 MiB (sprig's boot area)",
+		return boot_fail(why, "ELF segment at 0x%" PRIx64 " is below 1 MiB (sprig's boot area)",
 			    ph->p_paddr);
 	uint8_t *dst = guest_mem_ptr(mem, ph->p_paddr, ph->p_memsz);
 	if (!dst)
-		return fail(why, "ELF segment at 0x%" PRIx64 " does not fit in guest RAM", ph->p_paddr);
+		return boot_fail(why, "ELF segment at 0x%" PRIx64 " does not fit in guest RAM", ph->p_paddr);
 	memcpy(dst, image + ph->p_offset, ph->p_filesz);
 	memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
 	return 0;
@@ -150,19 +140,19 @@ int boot_elf_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 		}
 	}
 	if (!loaded)
-		return fail(why, "ELF image has no loadable segment");
+		return boot_fail(why, "ELF image has no loadable segment");
 	kernel->image_end = end;
 	if (has_pvh) {
 		if (!find_loaded(image, &eh, pvh_entry, 0, &paddr))
-			return fail(why, "PVH entry 0x%" PRIx64 " is outside the loaded image", pvh_entry);
+			return boot_fail(why, "PVH entry 0x%" PRIx64 " is outside the loaded image", pvh_entry);
 		kernel->protocol = BOOT_PVH;
 		kernel->entry = pvh_entry;
 		return 0;
 	}
 	if (!find_loaded(image, &eh, eh.e_entry, 1, &kernel->entry))
-		return fail(why, "ELF entry 0x%" PRIx64 " is outside the loaded image", eh.e_entry);
+		return boot_fail(why, "ELF entry 0x%" PRIx64 " is outside the loaded image", eh.e_entry);
 	if (kernel->entry >= MEM_MMIO_GAP_START)
-		return fail(why, "ELF entry 0x%" PRIx64 " is not identity mapped (above 3 GiB)", kernel->entry);
+		return boot_fail(why, "ELF entry 0x%" PRIx64 " is not identity mapped (above 3 GiB)", kernel->entry);
 	kernel->protocol = BOOT_ELF64;
 	return 0;
 }

@@ -24,15 +24,6 @@ struct boot_layout {
 	unsigned range_count;
 };
 
-/* The guest's memory map, sorted: RAM plus the reserved EBDA and BIOS area
- * (where the ACPI tables live). */
-unsigned boot_memory_map(const struct guest_mem *mem, struct boot_range out[BOOT_RANGES_MAX]);
-
-/* The initrd as high as it fits, at most `highest` (its last byte), page
- * aligned and clear of the kernel, as boot loaders do. 0 if it cannot. */
-uint64_t boot_place_initrd(const struct guest_mem *mem, uint64_t kernel_end, size_t size,
-			   uint64_t highest);
-
 /* The highest address the kernel lets its initrd reach. */
 uint64_t boot_initrd_highest(const struct boot_kernel *kernel);
 

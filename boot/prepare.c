@@ -48,7 +48,9 @@ static int write_page_tables(struct guest_mem *mem)
 	return 0;
 }
 
-unsigned boot_memory_map(const struct guest_mem *mem, struct boot_range out[BOOT_RANGES_MAX])
+/* The guest's memory map, sorted: RAM plus the reserved EBDA and BIOS area
+ * (where the ACPI tables live). */
+static unsigned memory_map(const struct guest_mem *mem, struct boot_range out[BOOT_RANGES_MAX])
 {
 	struct mem_range ram[MEM_MAX_RANGES];
 	int n = guest_mem_ranges(mem, ram);
@@ -61,8 +63,10 @@ unsigned boot_memory_map(const struct guest_mem *mem, struct boot_range out[BOOT
 	return count;
 }
 
-uint64_t boot_place_initrd(const struct guest_mem *mem, uint64_t kernel_end, size_t size,
-			   uint64_t highest)
+/* The initrd as high as it fits, at most `highest` (its last byte), page
+ * aligned and clear of the kernel, as boot loaders do. 0 if it cannot. */
+static uint64_t place_initrd(const struct guest_mem *mem, uint64_t kernel_end, size_t size,
+			     uint64_t highest)
 {
 	uint64_t top = mem->low_size;
 	if (highest < UINT64_MAX && highest + 1 < top)
@@ -115,8 +119,8 @@ static int write_common(struct guest_mem *mem, const struct boot_kernel *kernel,
 		l->cmdline_len = len;
 	}
 	if (setup->initrd) {
-		uint64_t gpa = boot_place_initrd(mem, kernel->image_end, setup->initrd_size,
-						 boot_initrd_highest(kernel));
+		uint64_t gpa = place_initrd(mem, kernel->image_end, setup->initrd_size,
+					    boot_initrd_highest(kernel));
 		if (!gpa) {
 			snprintf(why, BOOT_WHY_SIZE, "initrd of %zu bytes does not fit in guest RAM between the "
 				 "kernel's end 0x%" PRIx64 " and 0x%" PRIx64, setup->initrd_size,
@@ -132,7 +136,7 @@ static int write_common(struct guest_mem *mem, const struct boot_kernel *kernel,
 		snprintf(why, BOOT_WHY_SIZE, "ACPI tables for %u vCPUs do not fit", setup->cpus);
 		return -EINVAL;
 	}
-	l->range_count = boot_memory_map(mem, l->ranges);
+	l->range_count = memory_map(mem, l->ranges);
 	return 0;
 }
 
