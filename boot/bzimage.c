@@ -95,6 +95,9 @@ int boot_bzimage_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 		return boot_fail(why, "truncated: %" PRIu64 " bytes of setup code, the file has %zu", setup_size,
 			    size);
 	uint64_t payload = size - setup_size;
+	if (payload <= LINUX_ENTRY_64_OFFSET)
+		return boot_fail(why, "truncated: %" PRIu64 " bytes of kernel do not reach its 64-bit entry at "
+				 "+0x%x", payload, LINUX_ENTRY_64_OFFSET);
 	uint64_t declared = (uint64_t)get32(image, LINUX_HDR_SYSSIZE) * 16;
 	if (declared > payload)
 		return boot_fail(why, "truncated: the setup header says %" PRIu64 " bytes of kernel, the file has %"

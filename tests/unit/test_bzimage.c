@@ -153,7 +153,9 @@ static const struct bad_case bad_cases[] = {
 	{ "refused: cut inside the header", nothing, 0x230, "setup header of 620 bytes is malformed or runs past" },
 	{ "refused: cut before the magic", nothing, 0x203, "not an ELF or bzImage" },
 	{ "refused: only the setup sectors", nothing, SETUP, "truncated: 1024 bytes of setup code" },
-	{ "refused: cut in the kernel", nothing, SETUP + 100, "truncated: the setup header says 12288" },
+	{ "refused: cut in the kernel", nothing, SETUP + 0x300, "truncated: the setup header says 12288" },
+	{ "refused: kernel short of its 64-bit entry", nothing, SETUP + 0x200,
+	  "truncated: 512 bytes of kernel do not reach its 64-bit entry at +0x200" },
 };
 
 static void bad_image_is_refused(void **state)
