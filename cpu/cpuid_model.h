@@ -21,7 +21,6 @@ struct cpu_host {
 	struct kvm_cpuid2 *supported;  /* KVM_GET_SUPPORTED_CPUID */
 	struct kvm_cpuid2 *emulated;   /* KVM_GET_EMULATED_CPUID, or NULL */
 	bool arch_cap_msr;             /* a feature MSR KVM can give */
-	bool arch_cap_refused;         /* listed, but vCPUs may not have it */
 	uint64_t arch_cap;
 	bool tsc_deadline;             /* KVM_CAP_TSC_DEADLINE_TIMER */
 	char brand[49];                /* this CPU's brand string */

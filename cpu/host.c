@@ -155,10 +155,8 @@ void cpu_host_check_vcpu(struct cpu_host *h, int vcpu_fd)
 	m.head.nmsrs = 1;
 	m.entry.index = MSR_IA32_ARCH_CAPABILITIES;
 	m.entry.data = h->arch_cap;
-	if (ioctl(vcpu_fd, KVM_SET_MSRS, &m) == 0) {
+	if (ioctl(vcpu_fd, KVM_SET_MSRS, &m) == 0)
 		h->arch_cap_msr = false;
-		h->arch_cap_refused = true;
-	}
 }
 
 void cpu_host_free(struct cpu_host *h)

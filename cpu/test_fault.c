@@ -18,9 +18,10 @@
 
 static char outside_ram;  /* x-sigbus: a host address that is not guest RAM */
 
-/* A call no vCPU filter allows (docs/security.md): under seccomp = log or
- * off it succeeds, and the socket goes again. */
-static int make_forbidden_syscall(void)
+/* A call no filter allows (docs/security.md): under seccomp = log or off
+ * it succeeds, and the socket goes again. The main thread calls it itself:
+ * it runs the control socket. */
+int vm_forbidden_syscall(void)
 {
 	long fd = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0)
@@ -54,7 +55,7 @@ void vcpu_raise_requested_fault(struct vcpu *v)
 		if (madvise((void *)(uintptr_t)v->fault_addr, MCE_PAGE_SIZE, MADV_HWPOISON))
 			err = -errno;
 	} else if (v->fault_kind == VCPU_FAULT_FORBIDDEN_SYSCALL) {
-		err = make_forbidden_syscall();
+		err = vm_forbidden_syscall();
 	} else {
 		err = raise_sigbus(v);
 	}
@@ -84,11 +85,4 @@ int vcpu_request_fault(struct vm *vm, unsigned index, uint64_t gpa, enum vcpu_fa
 		nanosleep(&nap, NULL);
 	}
 	return atomic_load(&v->fault_result);
-}
-
-/* The main thread's own: it runs the control socket, so the call is made
- * right here. */
-int vm_forbidden_syscall(void)
-{
-	return make_forbidden_syscall();
 }
