@@ -14,9 +14,7 @@ sigbus() {
 fatal_sigbus() {
 	listen_events
 	sigbus "$1" "$2" "$3"
-	wait_for 20 gone "$pid" || kill -KILL "$pid"
-	wait "$pid"
-	status=$?
+	until_gone
 	wait_for 5 events_have SHUTDOWN
 	kill "$listener" 2>/dev/null
 }
@@ -99,9 +97,7 @@ for sig in TERM INT; do
 	client=$!
 	wait_for 10 grep -q return "$T/out"
 	kill -$sig "$pid"
-	wait_for 20 gone "$pid" || kill -KILL "$pid"
-	wait "$pid"
-	status=$?
+	until_gone
 	wait_for 5 grep -q SHUTDOWN "$T/out"
 	kill "$client" 2>/dev/null
 	if [ "$status" = 0 ] && grep -qF '"event": "SHUTDOWN", "data": {"guest": false, "reason": "host-signal"}' "$T/out"; then
@@ -118,9 +114,7 @@ qmp "$CAPS" '{"execute": "stop"}'
 client=$!
 wait_for 10 grep -q return "$T/events"
 kill -TERM "$pid"
-wait_for 20 gone "$pid" || kill -KILL "$pid"
-wait "$pid"
-status=$?
+until_gone
 kill "$client" 2>/dev/null
 if [ "$status" = 0 ]; then
 	pass "a paused VM stops cleanly on SIGTERM"

@@ -19,12 +19,17 @@ qmp() {
 	printf '%s\n' "$@" | timeout 20 "$SOCAT" -t 2 - "UNIX-CONNECT:$SOCK" >"$T/out" 2>&1
 }
 
-# end_vm: quit through QMP (or kill), then $status is sprig's.
-end_vm() {
-	qmp "$CAPS" '{"execute": "quit"}'
+# until_gone: wait (20 s at most, then kill) for sprig to end; $status is how.
+until_gone() {
 	wait_for 20 gone "$pid" || kill -KILL "$pid"
 	wait "$pid"
 	status=$?
+}
+
+# end_vm: quit through QMP (or kill), then $status is sprig's.
+end_vm() {
+	qmp "$CAPS" '{"execute": "quit"}'
+	until_gone
 }
 
 # listen_events: a second client that only collects events in $T/events.

@@ -57,12 +57,6 @@ violate() {
 	esac
 	qmp "$CAPS" "{\"execute\": \"x-seccomp-violation\", \"arguments\": $args}"
 }
-# until_gone: wait for sprig to end by itself; $status is how.
-until_gone() {
-	wait_for 20 gone "$pid" || kill -KILL "$pid"
-	wait "$pid"
-	status=$?
-}
 for class in vmm vcpu; do
 	start_vm --kernel "$TESTGUEST" --cmdline action=spin --cpus 2
 	wait_for 30 console_has "testguest: spinning"
