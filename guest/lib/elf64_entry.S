@@ -9,16 +9,7 @@
 _start:
 	cli
 	cld
-	lgdt gdt_descriptor(%rip)
-	lea boot_stack_top(%rip), %rsp
-	pushq $GDT_CODE64
-	lea 1f(%rip), %rax
-	pushq %rax
-	lretq
-1:	mov $GDT_DATA, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
+	switch_to_guest_gdt
 	call guest_start
 2:	cli
 	hlt

@@ -21,16 +21,7 @@ startup_64:
 	shr $3, %rcx		/* 8 bytes a step: emulating hosts take each step apart */
 	xor %eax, %eax
 	rep stosq
-	lgdt gdt_descriptor(%rip)
-	lea boot_stack_top(%rip), %rsp
-	pushq $GDT_CODE64
-	lea 1f(%rip), %rax
-	pushq %rax
-	lretq
-1:	mov $GDT_DATA, %ax
-	mov %ax, %ds
-	mov %ax, %es
-	mov %ax, %ss
+	switch_to_guest_gdt
 	mov %rbx, %rdi
 	call guest_start_linux
 2:	cli
