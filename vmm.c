@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -20,6 +21,7 @@
 #include "control/vm_ops.h"
 #include "cpu_command.h"
 #include "cpu/cpu.h"
+#include "devices/console.h"
 #include "devices/devices.h"
 #include "mem/mem.h"
 #include "seccomp/seccomp_filters.h"
@@ -202,17 +204,18 @@ static int open_loop(struct vm *vm, int signal_fd, struct control *control)
 	return ep;
 }
 
-static void run_until_stop(struct vm *vm, int ep, int signal_fd, struct control *control)
+static void run_until_stop(struct vm *vm, int ep, int signal_fd, struct control *control,
+			   struct console *console)
 {
 	while (!atomic_load(&vm->stop_requested)) {
-		struct epoll_event got[4];
-		int n = epoll_wait(ep, got, 4, -1);
+		struct epoll_event got[8];
+		int n = epoll_wait(ep, got, 8, -1);
 		for (int i = 0; i < n; i++) {
 			if (got[i].data.fd == signal_fd)
 				on_signal(vm, signal_fd);
 			else if (got[i].data.fd == vm->mailbox[0])
 				vm_mailbox_drain(vm);
-			else
+			else if (!console_on_event(console, got[i].data.fd))
 				control_dispatch(control);
 		}
 	}
@@ -313,7 +316,12 @@ static int run_vm(const struct config *c)
 	vm.restart_on_reset = c->on_reboot_restart;
 	vm.on_reset = restart_guest;
 	vm.reset_opaque = &restart;
-	devices_init(&devices, STDOUT_FILENO, vm_request_stop, &vm);
+	struct devices_fds device_fds = { STDOUT_FILENO, vm_irqfd(&vm, COM1_IRQ),
+					  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+	if (device_fds.com1_irq < 0 || device_fds.com1_rx_ready < 0)
+		return fail(SPRIG_EXIT_HOST, "COM1 interrupt: %s", strerror(device_fds.com1_irq < 0 ?
+			    -device_fds.com1_irq : errno));
+	devices_init(&devices, &device_fds, vm_request_stop, &vm);
 	vm.devices = &devices;
 	vm_add_state_notifier(&vm, flush_on_stop, &devices);
 	if (vm_create_vcpus(&vm, &boot, why))
@@ -332,16 +340,22 @@ static int run_vm(const struct config *c)
 		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
 	/* The main thread's filter, once its vCPUs run and before it reads
 	 * anything they or a control client send. */
+	static struct console console;
 	int ep = open_loop(&vm, signal_fd, control);
+	int input_err = ep < 0 ? 0 : console_start(&console, STDIN_FILENO, device_fds.com1_rx_ready,
+						   ep, &devices);
+	if (input_err)
+		fprintf(stderr, "sprig: warning: console input off: %s\n", strerror(-input_err));
 	int filtered = ep < 0 ? ep : filter_install(FILTER_VMM);
 	if (filtered) {
 		fprintf(stderr, "sprig: %s: %s\n", ep < 0 ? "epoll" : "loading the main thread's seccomp filter",
 			strerror(-filtered));
 		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
 	}
-	run_until_stop(&vm, ep, signal_fd, control);
+	run_until_stop(&vm, ep, signal_fd, control, &console);
 	vm_shutdown(&vm);
 	devices_flush(&devices);
+	console_restore_terminal();
 	control_close(control, 1000);
 	close_guest_files(&files);
 	if (ep >= 0)
@@ -357,6 +371,8 @@ static int run_vm(const struct config *c)
 	}
 	int status = vm.exit_status;
 	vm_destroy(&vm);
+	close(device_fds.com1_irq);
+	close(device_fds.com1_rx_ready);
 	close(signal_fd);
 	return status;
 }

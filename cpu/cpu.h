@@ -235,6 +235,10 @@ void vm_shutdown(struct vm *vm);
  * guest runs, so no thread the guest drives holds it. */
 void vm_close_kvm(struct vm *vm);
 
+/* An eventfd bound to interrupt line `gsi` (KVM_IRQFD): each write is one
+ * edge. Returns the fd or -errno; the caller closes it. */
+int vm_irqfd(struct vm *vm, unsigned gsi);
+
 void vm_destroy(struct vm *vm);
 
 /* Install the SIG_IPI handler. Call once before any vCPU thread starts. */

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../devices/console.h"
 #include "../vmm.h"
 #include "mce_bits.h"
 
@@ -33,6 +34,7 @@ static void die(const char *before, uint64_t value, const char *after)
 	for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++)
 		for (const char *c = parts[p]; *c && n < sizeof(line); c++)
 			line[n++] = *c;
+	console_restore_terminal();
 	if (write(STDERR_FILENO, line, n) < 0) {
 		/* Nothing left to tell anyone. */
 	}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ static const struct { long cap; const char *name; } required_caps[] = {
 	{ KVM_CAP_IMMEDIATE_EXIT, "immediate_exit (for kicks)" },
 	{ KVM_CAP_SET_TSS_ADDR, "TSS address" },
 	{ KVM_CAP_EXT_CPUID, "KVM_GET_SUPPORTED_CPUID" },
+	{ KVM_CAP_IRQFD, "irqfd (device interrupts)" },
 };
 
 static int check_kvm(struct vm *vm, char *why)
@@ -183,6 +185,23 @@ int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 	TRY(vm->vcpus[0].fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0ul), "vCPU 0: KVM_CREATE_VCPU");
 	cpu_host_check_vcpu(&vm->host, vm->vcpus[0].fd);
 	return build_cpu_model(vm, &spec, c->enforce, why);
+}
+
+/* Device interrupts are eventfds the kernel turns into a pulse on `gsi`
+ * (edge-triggered ISA lines), so a vCPU thread raising one makes a write,
+ * not an ioctl on the VM. */
+int vm_irqfd(struct vm *vm, unsigned gsi)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = gsi };
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+		int err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 bool vm_request_reset(struct vm *vm)

@@ -31,10 +31,11 @@ static const struct region *lookup(const struct region *map, size_t n, uint64_t 
 	return NULL;
 }
 
-void devices_init(struct devices *d, int console_fd, devices_stop_fn *stop, void *opaque)
+void devices_init(struct devices *d, const struct devices_fds *fds, devices_stop_fn *stop,
+		  void *opaque)
 {
 	memset(d, 0, sizeof(*d));
-	uart_init(&d->com1, console_fd);
+	uart_init(&d->com1, fds->console_out, fds->com1_irq, fds->com1_rx_ready);
 	d->stop = stop;
 	d->stop_opaque = opaque;
 }
@@ -64,6 +65,11 @@ void devices_mmio(struct devices *d, uint64_t gpa, uint8_t *data, unsigned size,
 	if (!atomic_exchange(&d->mmio_warned, true))
 		fprintf(stderr, "sprig: guest %s unassigned MMIO at 0x%llx (%u bytes), ignored\n",
 			write ? "wrote" : "read", (unsigned long long)gpa, size);
+}
+
+size_t devices_console_input(struct devices *d, const uint8_t *bytes, size_t count)
+{
+	return uart_receive(&d->com1, bytes, count);
 }
 
 void devices_flush(struct devices *d)

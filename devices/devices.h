@@ -1,5 +1,6 @@
 /* The port-I/O and MMIO buses and the devices on them: COM1 16550 UART,
- * i8042 (reset only), isa-debug-exit, Firecracker-style boot marker. */
+ * i8042 (reset only), isa-debug-exit, Firecracker-style boot marker; and the
+ * host side of the console (stdin into the UART). */
 #ifndef SPRIG_DEVICES_H
 #define SPRIG_DEVICES_H
 
@@ -8,11 +9,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stddef.h>
+
+#define COM1_IRQ 4
 #define UART_OUT_BUFFER 4096
+#define UART_RX_FIFO 16
 
 struct uart {
-	pthread_mutex_t lock;   /* every vCPU may write the console */
+	pthread_mutex_t lock;   /* vCPUs and the main thread (input) */
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+	uint8_t lsr_errors, msr_delta;
+	bool thr_pending;       /* THR-empty interrupt not yet acknowledged */
+	bool irq_raised;        /* the level last signalled on irq_fd */
+	int irq_fd;             /* eventfd bound to IRQ 4 (KVM_IRQFD); -1: none */
+	int rx_ready_fd;        /* eventfd: the guest emptied the FIFO host input waits for */
+	bool rx_wanted;         /* host input is waiting for room */
+	unsigned rx_head, rx_count;
+	uint8_t rx[UART_RX_FIFO];
 	int out_fd;
 	unsigned out_len;
 	char out[UART_OUT_BUFFER];  /* flushed per line: one write, not one per byte */
@@ -30,7 +43,21 @@ struct devices {
 	void *stop_opaque;
 };
 
-void devices_init(struct devices *devices, int console_fd, devices_stop_fn *stop, void *opaque);
+/* Where the devices' outside world is. An interrupt fd is pulsed (written)
+ * on each rising edge of its ISA line; -1 leaves the line unconnected. */
+struct devices_fds {
+	int console_out;       /* what the guest writes to COM1 */
+	int com1_irq;          /* eventfd bound to IRQ 4 */
+	int com1_rx_ready;     /* eventfd written when COM1 has room for more input */
+};
+
+void devices_init(struct devices *devices, const struct devices_fds *fds, devices_stop_fn *stop,
+		  void *opaque);
+
+/* Host console input for COM1: takes what fits in its receive FIFO and
+ * returns how many bytes that was. When not all fit, com1_rx_ready is
+ * written once the guest has read the FIFO empty. */
+size_t devices_console_input(struct devices *devices, const uint8_t *bytes, size_t count);
 
 /* Emulate one access from a vCPU. `data` holds `size` bytes (1, 2, 4 or 8);
  * reads fill it. Accesses nothing claims read as all ones and are dropped. */

@@ -167,6 +167,21 @@ static void count_boots(const char *cmdline)
 	/* Returning resets the machine. */
 }
 
+/* Console input: each line comes back as "echo: LINE" until "quit". */
+static void echo_input(void)
+{
+	char line[128];
+	uart_input_start();
+	print("testguest: thre interrupt\n");
+	print("testguest: type lines, quit ends\n");
+	while (uart_input_line(line, sizeof(line)) && strncmp(line, "quit", 5))
+		print("echo: %s\n", line);
+	unsigned rx, thre;
+	uart_input_counts(&rx, &thre);
+	print("testguest: rx interrupts %s\n", rx ? "seen" : "none");
+	debug_exit(0);
+}
+
 void guest_main(void)
 {
 	const char *action = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "action") : NULL;
@@ -210,6 +225,8 @@ void guest_main(void)
 		try_xsave();
 	} else if (!strncmp(action, "count", 5)) {
 		count();
+	} else if (!strncmp(action, "echo", 4)) {
+		echo_input();
 	} else if (!strncmp(action, "wild", 4)) {
 		print("testguest: wild\n");
 		wild_access();

@@ -9,6 +9,8 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "../cpu/cpu.h"
 
@@ -34,11 +36,13 @@ static const struct rule common[] = {
 	ARG_EQ("madvise", 2, MADV_DONTNEED, "libc returns freed memory and thread stacks"),
 	ALLOW("munmap", "libc frees memory and thread stacks"),
 	ALLOW("exit_group", "sprig ends (also from the SIGBUS and SIGSYS handlers)"),
+	{ "ioctl", 2, { { 0, SCMP_CMP_EQ, STDIN_FILENO, 0 }, { 1, SCMP_CMP_MASKED_EQ, 0xffffffffu, TCSETS } },
+	  "TCSETS on stdin: the terminal leaves raw mode on every exit path" },
 };
 
 static const struct rule vmm[] = {
-	ALLOW("epoll_ctl", "control clients come and go"),
-	ALLOW("read", "signalfd, the mailbox"),
+	ALLOW("epoll_ctl", "control clients come and go; console input waits for room"),
+	ALLOW("read", "signalfd, the mailbox, console input (stdin)"),
 	ALLOW("close", "control clients hang up"),
 	ALLOW("accept4", "control clients connect"),
 	ALLOW("recvfrom", "control requests"),
@@ -75,6 +79,8 @@ static const struct rule vcpu[] = {
 #if defined(__GLIBC__)
 static const struct rule libc_common[] = {
 	ARG_EQ("tgkill", 2, SIG_IPI, "kicks: SIG_IPI to a vCPU thread, nothing else"),
+	{ "ioctl", 2, { { 0, SCMP_CMP_EQ, STDIN_FILENO, 0 }, { 1, SCMP_CMP_MASKED_EQ, 0xffffffffu, TCGETS } },
+	  "TCGETS on stdin: glibc's tcsetattr reads the settings first" },
 };
 #if defined(__SANITIZE_ADDRESS__)
 /* glibc with ASan (the test build): the sanitizer's allocator, its

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../devices/console.h"
 #include "../vmm.h"
 #include "trap.h"
 
@@ -58,6 +59,7 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 	n = append(line, n, size, " (");
 	n = append_number(line, n, size, nr);
 	n = append(line, n, size, ")\n");
+	console_restore_terminal();
 	if (write(STDERR_FILENO, line, n) < 0) {
 		/* Exiting either way. */
 	}

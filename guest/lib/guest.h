@@ -1,4 +1,5 @@
-/* The guests' tiny runtime: port I/O, console, boot info, ACPI, SMP, IDT. */
+/* The guests' tiny runtime: port I/O, console, boot info, ACPI, SMP, IDT,
+ * interrupts. */
 #ifndef GUEST_H
 #define GUEST_H
 
@@ -106,6 +107,19 @@ struct idt_frame {
 typedef void (*idt_handler)(unsigned vector, uint64_t error_code, struct idt_frame *frame);
 void idt_load(void);
 void idt_set_handler(unsigned vector, idt_handler fn);  /* NULL: back to the default */
+
+/* irq.c: route ISA interrupt `pin` through the IOAPIC to `vector` on this
+ * CPU (8259s masked, local APIC on); handlers end with irq_eoi(). */
+void irq_route_isa(unsigned pin, unsigned vector);
+void irq_eoi(void);
+static inline void irq_enable(void) { __asm__ volatile("sti"); }
+static inline void irq_disable(void) { __asm__ volatile("cli"); }
+
+/* uart_input.c: COM1 input by interrupt. start returns once a THR-empty
+ * interrupt has come; line blocks (halted) for the next non-empty line. */
+void uart_input_start(void);
+unsigned uart_input_line(char *line, unsigned size);
+void uart_input_counts(unsigned *rx_interrupts, unsigned *thre_interrupts);
 
 /* end.c: the microVM way to stop: i8042 reset, then isa-debug-exit. */
 void reset_machine(void) __attribute__((noreturn));

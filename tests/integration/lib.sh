@@ -23,6 +23,14 @@ sprig() {
 	status=$?
 }
 
+# The same with stdin from FILE (a regular file, a fifo, a terminal).
+sprig_with_input() {
+	input=$1
+	shift
+	timeout "${LIMIT:-60}" "$SPRIG" "$@" >"$T/out" 2>"$T/err" <"$input"
+	status=$?
+}
+
 has_out() { grep -qF -- "$1" "$T/out"; }
 has_err() { grep -qF -- "$1" "$T/err"; }
 

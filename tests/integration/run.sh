@@ -140,6 +140,28 @@ expect "unassigned MMIO is reported once and ignored" 0 "out:testguest: wild" "e
 sprig --kernel "$TESTGUEST" --cmdline action=bogus
 expect "unknown test action" 5 "out:testguest: unknown action"
 
+# --- console input: stdin reaches the guest through COM1's interrupts
+printf 'hello from the host\nsecond line\nquit\n' >"$T/lines"
+sprig_with_input "$T/lines" --kernel "$TESTGUEST" --cmdline action=echo
+expect "console input from a file, by THRE and receive interrupts" 1 "out:testguest: thre interrupt" \
+	"out:echo: hello from the host" "out:echo: second line" "out:testguest: rx interrupts seen"
+# More than the guest's own 1 KiB buffer: it stops reading when full, the
+# UART's FIFO fills and sprig must hold the rest back, losing nothing.
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "x"; printf "\nquit\n" }' >"$T/long"
+sprig_with_input "$T/long" --kernel "$TESTGUEST" --cmdline action=echo
+xs=$(grep '^echo: ' "$T/out" | tr -cd x | wc -c)
+if [ "$status" = 1 ] && [ "$xs" = 3000 ]; then
+	pass "3000 bytes of input through a 16-byte FIFO, none lost"
+else
+	fail "3000 bytes of input through a 16-byte FIFO" "status $status, $xs of 3000 bytes echoed"
+fi
+# A pipe whose writer takes its time: sprig waits on it (epoll) between lines.
+mkfifo "$T/fifo"
+(printf 'first\n'; sleep 1; printf 'later\n'; sleep 1; printf 'quit\n') >"$T/fifo" &
+sprig_with_input "$T/fifo" --kernel "$TESTGUEST" --cmdline action=echo
+wait
+expect "console input from a slow pipe" 1 "out:echo: first" "out:echo: later"
+
 # --- SIGTERM stops spinning and halted guests cleanly
 for action in spinning halting; do
 	case $action in spinning) what=spin ;; *) what=halt ;; esac

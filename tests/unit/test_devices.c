@@ -1,8 +1,10 @@
 /* The bus and its devices, driven as a vCPU thread would drive them. */
 #include "helpers.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "../../devices/devices.h"
@@ -11,6 +13,7 @@ static struct devices devices;
 static int stops, last_status;
 static const char *last_reason;
 static int console[2];
+static int irq_fd, rx_ready_fd;
 
 static void on_stop(void *opaque, int status, const char *reason)
 {
@@ -23,9 +26,14 @@ static void on_stop(void *opaque, int status, const char *reason)
 static int setup(void **state)
 {
 	(void)state;
-	if (pipe(console))
+	if (pipe2(console, O_NONBLOCK))
 		return -1;
-	devices_init(&devices, console[1], on_stop, &devices);
+	irq_fd = eventfd(0, EFD_NONBLOCK);
+	rx_ready_fd = eventfd(0, EFD_NONBLOCK);
+	if (irq_fd < 0 || rx_ready_fd < 0)
+		return -1;
+	struct devices_fds fds = { console[1], irq_fd, rx_ready_fd };
+	devices_init(&devices, &fds, on_stop, &devices);
 	stops = 0;
 	return 0;
 }
@@ -35,6 +43,8 @@ static int teardown(void **state)
 	(void)state;
 	close(console[0]);
 	close(console[1]);
+	close(irq_fd);
+	close(rx_ready_fd);
 	return 0;
 }
 
@@ -89,6 +99,123 @@ static void uart_wide_access(void **state)
 	devices_pio(&devices, 0x3fe, data, 4, false);  /* MSR, SCR, then beyond the UART */
 	assert_int_equal(data[2], 0xff);
 	assert_int_equal(data[3], 0xff);
+}
+
+/* How many times an eventfd was written since the last look. */
+static uint64_t taken(int fd)
+{
+	uint64_t count = 0;
+	if (read(fd, &count, sizeof(count)) != sizeof(count))
+		return 0;
+	return count;
+}
+
+enum { DATA = 0x3f8, IER = 0x3f9, IIR = 0x3fa, LCR = 0x3fb, MCR = 0x3fc, LSR = 0x3fd, MSR = 0x3fe };
+
+/* Linux's 8250 THRE test: enabling the interrupt with the transmitter
+ * empty raises it, reading IIR acknowledges it, a write raises it again. */
+static void uart_thr_empty_interrupt(void **state)
+{
+	(void)state;
+	assert_int_equal(in8(IIR), 0x01);
+	out8(IER, 0x02);
+	assert_int_equal(taken(irq_fd), 1);
+	assert_int_equal(in8(IIR), 0x02);
+	assert_int_equal(in8(IIR), 0x01);  /* acknowledged */
+	out8(IER, 0x00);
+	out8(IER, 0x02);
+	assert_int_equal(in8(IIR), 0x02);  /* re-enabling re-asserts it */
+	assert_int_equal(taken(irq_fd), 1);
+	out8(DATA, 'a');
+	assert_int_equal(taken(irq_fd), 1);  /* a fresh edge per byte sent */
+	out8(DATA, 'b');
+	assert_int_equal(taken(irq_fd), 1);
+	out8(IER, 0x00);
+	out8(DATA, 'c');
+	assert_int_equal(taken(irq_fd), 0);
+	assert_int_equal(in8(IIR), 0x01);
+	out8(0x3fa, 0x01);                   /* FIFO on: IIR says so */
+	assert_int_equal(in8(IIR), 0xc1);
+}
+
+static void uart_receive_waits_for_the_guest(void **state)
+{
+	(void)state;
+	const uint8_t text[] = "hello, sprig!!\n";  /* 15 bytes */
+	/* Nobody listening yet (receive interrupt off): nothing is taken. */
+	assert_int_equal(devices_console_input(&devices, text, sizeof(text) - 1), 0);
+	assert_int_equal(taken(irq_fd), 0);
+	out8(0x3fa, 0x07);                   /* FIFO on and cleared, as drivers start */
+	assert_int_equal(taken(rx_ready_fd), 0);
+	out8(IER, 0x01);
+	assert_int_equal(taken(rx_ready_fd), 1);  /* now it listens: the host may send */
+	assert_int_equal(devices_console_input(&devices, text, sizeof(text) - 1), sizeof(text) - 1);
+	assert_int_equal(taken(irq_fd), 1);
+	assert_int_equal(devices_console_input(&devices, text, 3), 1);  /* 16 bytes fill the FIFO */
+	assert_int_equal(taken(irq_fd), 0);  /* still pending: no second edge */
+	assert_int_equal(in8(IIR), 0xc4);
+	assert_int_equal(in8(LSR) & 0x61, 0x61);
+	for (size_t i = 0; i < sizeof(text) - 1; i++)
+		assert_int_equal(in8(DATA), text[i]);
+	assert_int_equal(taken(rx_ready_fd), 0);
+	assert_int_equal(in8(DATA), 'h');
+	assert_int_equal(taken(rx_ready_fd), 1);  /* empty: the rest may come */
+	assert_int_equal(in8(LSR) & 0x01, 0);
+	assert_int_equal(in8(IIR), 0xc1);
+}
+
+static void uart_receive_without_fifo(void **state)
+{
+	(void)state;
+	out8(IER, 0x01);
+	assert_int_equal(devices_console_input(&devices, (const uint8_t *)"xy", 2), 1);
+	assert_int_equal(in8(IIR), 0x04);
+	assert_int_equal(in8(DATA), 'x');
+	assert_int_equal(taken(rx_ready_fd), 1);
+	out8(LCR, 0x80);                     /* the divisor latch hides the data */
+	assert_int_equal(devices_console_input(&devices, (const uint8_t *)"y", 1), 1);
+	assert_int_equal(in8(DATA), 0);      /* DLL */
+	out8(LCR, 0x03);
+	assert_int_equal(in8(DATA), 'y');
+}
+
+/* The 8250 probe: in loopback the modem lines follow MCR and sent bytes
+ * come back as received ones, not out to the console. */
+static void uart_loopback(void **state)
+{
+	(void)state;
+	out8(MCR, 0x1a);                     /* LOOP | OUT2 | RTS */
+	assert_int_equal(in8(MSR) & 0xf0, 0x90);
+	out8(MCR, 0x1f);
+	uint8_t msr = in8(MSR);
+	assert_int_equal(msr & 0xf0, 0xf0);
+	assert_int_equal(msr & 0x0f, 0x02);  /* DSR changed (and DCTS/DDCD did not) */
+	assert_int_equal(in8(MSR) & 0x0f, 0);  /* deltas clear on read */
+	out8(0x3fa, 0x01);
+	out8(DATA, 'L');
+	assert_int_equal(in8(LSR) & 0x01, 1);
+	assert_int_equal(in8(DATA), 'L');
+	out8(IER, 0x01);
+	assert_int_equal(devices_console_input(&devices, (const uint8_t *)"z", 1), 0);
+	out8(MCR, 0x0b);
+	assert_int_equal(in8(MSR) & 0xf0, 0xb0);
+	assert_int_equal(taken(rx_ready_fd), 1);  /* out of loopback: input flows */
+	devices_flush(&devices);
+	char buf[8];
+	assert_int_equal(read(console[0], buf, sizeof(buf)), -1);  /* nothing reached the console */
+}
+
+static void uart_reset_clears(void **state)
+{
+	(void)state;
+	out8(0x3fa, 0x01);
+	out8(IER, 0x03);
+	assert_int_equal(devices_console_input(&devices, (const uint8_t *)"abc", 3), 3);
+	devices_reset(&devices);
+	assert_int_equal(in8(IER), 0);
+	assert_int_equal(in8(LSR) & 0x01, 0);
+	assert_int_equal(in8(IIR), 0x01);
+	assert_int_equal(devices_console_input(&devices, (const uint8_t *)"abc", 3), 0);
 }
 
 static void unassigned_reads_all_ones(void **state)
@@ -158,6 +285,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(uart_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(uart_output_is_line_buffered, setup, teardown),
 		cmocka_unit_test_setup_teardown(uart_wide_access, setup, teardown),
+		cmocka_unit_test_setup_teardown(uart_thr_empty_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(uart_receive_waits_for_the_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(uart_receive_without_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(uart_loopback, setup, teardown),
+		cmocka_unit_test_setup_teardown(uart_reset_clears, setup, teardown),
 		cmocka_unit_test_setup_teardown(unassigned_reads_all_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(i8042_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(debug_exit, setup, teardown),
