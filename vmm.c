@@ -145,8 +145,9 @@ static int load_guest(struct vm *vm, const struct config *c, const struct guest_
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		apic_ids[i] = cpu_topology_apic_id(&vm->topology, i);
-	struct boot_setup setup = { c->cmdline[0] ? c->cmdline : NULL, f->initrd.data, f->initrd.size,
-				    vm->nr_vcpus, apic_ids };
+	struct boot_setup setup = { .cmdline = c->cmdline[0] ? c->cmdline : NULL,
+				    .initrd = f->initrd.data, .initrd_size = f->initrd.size,
+				    .cpus = vm->nr_vcpus, .apic_ids = apic_ids };
 	int err = boot_prepare(&vm->mem, boot, &setup, why);
 	free(apic_ids);
 	if (err) {

@@ -1,30 +1,26 @@
-/* ACPI tables that tell a guest how many CPUs it has and where its
- * interrupt controllers are: RSDP -> RSDT/XSDT -> MADT. Distribution kernels
- * have no MP-table parser, so this is how they (and our guests) find vCPUs. */
-#include "boot.h"
+/* ACPI tables: RSDP -> RSDT/XSDT -> FADT (hardware-reduced, with the DSDT)
+ * and MADT; and the MP table for kernels built without ACPI. Distribution
+ * kernels have no MP-table parser, so the MADT is how they (and our
+ * guests) find vCPUs; the FADT's sleep control and reset registers are how
+ * `poweroff` and `reboot` reach sprig. Layout: docs/memory-map.md. */
+#include "acpi.h"
 
 #include <stddef.h>
 #include <string.h>
+
+#include "../devices/devices.h"
 
 #define LAPIC_GPA 0xfee00000u
 #define IOAPIC_GPA 0xfec00000u
 #define RSDP_GPA BOOT_ACPI_GPA
 #define RSDT_GPA (BOOT_ACPI_GPA + 0x40)
 #define XSDT_GPA (BOOT_ACPI_GPA + 0x80)
-#define MADT_GPA (BOOT_ACPI_GPA + 0x100)
+#define FADT_GPA (BOOT_ACPI_GPA + 0x100)
+#define DSDT_GPA (BOOT_ACPI_GPA + 0x400)
+#define MADT_GPA (BOOT_ACPI_GPA + 0x2000)
+#define MPTABLE_GPA 0xfc000ull           /* where Linux scans: 0xf0000 - 0xfffff */
 #define XAPIC_MAX_ID 254u  /* 255 is the xAPIC broadcast id */
-
-struct __attribute__((packed)) sdt_header {
-	char signature[4];
-	uint32_t length;
-	uint8_t revision;
-	uint8_t checksum;
-	char oem_id[6];
-	char oem_table_id[8];
-	uint32_t oem_revision;
-	char creator_id[4];
-	uint32_t creator_revision;
-};
+#define ROOT_ENTRIES 2     /* FADT, MADT */
 
 struct __attribute__((packed)) rsdp {
 	char signature[8];
@@ -38,7 +34,7 @@ struct __attribute__((packed)) rsdp {
 	uint8_t reserved[3];
 };
 
-static uint8_t checksum(const void *data, size_t len)
+uint8_t acpi_checksum(const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint8_t sum = 0;
@@ -47,7 +43,7 @@ static uint8_t checksum(const void *data, size_t len)
 	return (uint8_t)-sum;
 }
 
-static void sdt_init(struct sdt_header *h, const char *signature, uint32_t length, uint8_t revision)
+void acpi_sdt_finish(struct sdt_header *h, const char *signature, uint32_t length, uint8_t revision)
 {
 	memcpy(h->signature, signature, 4);
 	h->length = length;
@@ -58,7 +54,7 @@ static void sdt_init(struct sdt_header *h, const char *signature, uint32_t lengt
 	memcpy(h->creator_id, "SPRG", 4);
 	h->creator_revision = 1;
 	h->checksum = 0;
-	h->checksum = checksum(h, length);
+	h->checksum = acpi_checksum(h, length);
 }
 
 /* Append one MADT entry; returns the new length or 0 when out of room. */
@@ -105,39 +101,106 @@ static size_t build_madt(uint8_t *t, size_t room, unsigned cpus, const uint32_t 
 	if (len)
 		len = put(t, len, room, lint1_nmi, sizeof(lint1_nmi));
 	if (len)
-		sdt_init((struct sdt_header *)t, "APIC", (uint32_t)len, 4);
+		acpi_sdt_finish((struct sdt_header *)t, "APIC", (uint32_t)len, 4);
 	return len;
+}
+
+/* FADT (ACPI 6.5, 5.2.9), revision 6: hardware-reduced, so no PM timer,
+ * SCI, GPEs or FACS; sleep control/status and reset as I/O registers. */
+#define FADT_LENGTH 276
+#define FADT_DSDT 40
+#define FADT_BOOT_ARCH 109
+#define FADT_FLAGS 112
+#define FADT_RESET_REG 116
+#define FADT_RESET_VALUE 128
+#define FADT_MINOR_VERSION 131
+#define FADT_X_DSDT 140
+#define FADT_SLEEP_CONTROL 244
+#define FADT_SLEEP_STATUS 256
+#define FADT_HYPERVISOR_ID 268
+
+#define BOOT_ARCH_8042 (1u << 1)
+#define BOOT_ARCH_NO_VGA (1u << 2)
+#define BOOT_ARCH_NO_MSI (1u << 3)
+#define BOOT_ARCH_NO_CMOS_RTC (1u << 5)
+#define FLAG_WBINVD (1u << 0)
+#define FLAG_PWR_BUTTON (1u << 4)   /* no fixed-feature power button */
+#define FLAG_SLP_BUTTON (1u << 5)
+#define FLAG_RESET_REG_SUP (1u << 10)
+#define FLAG_HW_REDUCED_ACPI (1u << 20)
+
+/* Generic Address Structure: one byte in system I/O space. */
+static void io_register(uint8_t *gas, uint16_t port)
+{
+	gas[0] = 1;   /* system I/O */
+	gas[1] = 8;   /* bit width */
+	gas[2] = 0;   /* bit offset */
+	gas[3] = 1;   /* byte access */
+	uint64_t address = port;
+	memcpy(gas + 4, &address, 8);
+}
+
+static void build_fadt(uint8_t *t)
+{
+	memset(t, 0, FADT_LENGTH);
+	uint32_t dsdt32 = (uint32_t)DSDT_GPA;
+	uint64_t dsdt64 = DSDT_GPA;
+	memcpy(t + FADT_DSDT, &dsdt32, 4);
+	memcpy(t + FADT_X_DSDT, &dsdt64, 8);
+	/* An i8042 for reboot=k and the keyboard; no VGA, MSI or CMOS clock
+	 * to probe (each costs a guest boot time it would spend failing). */
+	uint16_t boot_arch = BOOT_ARCH_8042 | BOOT_ARCH_NO_VGA | BOOT_ARCH_NO_MSI | BOOT_ARCH_NO_CMOS_RTC;
+	memcpy(t + FADT_BOOT_ARCH, &boot_arch, 2);
+	uint32_t flags = FLAG_WBINVD | FLAG_PWR_BUTTON | FLAG_SLP_BUTTON | FLAG_RESET_REG_SUP |
+			 FLAG_HW_REDUCED_ACPI;
+	memcpy(t + FADT_FLAGS, &flags, 4);
+	io_register(t + FADT_RESET_REG, ACPI_RESET_PORT);
+	t[FADT_RESET_VALUE] = ACPI_RESET_VALUE;
+	t[FADT_MINOR_VERSION] = 5;
+	io_register(t + FADT_SLEEP_CONTROL, ACPI_SLEEP_PORT);
+	io_register(t + FADT_SLEEP_STATUS, ACPI_SLEEP_PORT);
+	memcpy(t + FADT_HYPERVISOR_ID, "SPRIG   ", 8);
+	acpi_sdt_finish((struct sdt_header *)t, "FACP", FADT_LENGTH, 6);
 }
 
 static void build_root_tables(struct guest_mem *mem)
 {
-	uint8_t *rsdt = guest_mem_ptr(mem, RSDT_GPA, sizeof(struct sdt_header) + 4);
-	uint8_t *xsdt = guest_mem_ptr(mem, XSDT_GPA, sizeof(struct sdt_header) + 8);
-	uint32_t madt32 = (uint32_t)MADT_GPA;
-	uint64_t madt64 = MADT_GPA;
-	memcpy(rsdt + sizeof(struct sdt_header), &madt32, 4);
-	sdt_init((struct sdt_header *)rsdt, "RSDT", sizeof(struct sdt_header) + 4, 1);
-	memcpy(xsdt + sizeof(struct sdt_header), &madt64, 8);
-	sdt_init((struct sdt_header *)xsdt, "XSDT", sizeof(struct sdt_header) + 8, 1);
+	size_t rsdt_len = sizeof(struct sdt_header) + 4 * ROOT_ENTRIES;
+	size_t xsdt_len = sizeof(struct sdt_header) + 8 * ROOT_ENTRIES;
+	uint8_t *rsdt = guest_mem_ptr(mem, RSDT_GPA, rsdt_len);
+	uint8_t *xsdt = guest_mem_ptr(mem, XSDT_GPA, xsdt_len);
+	const uint64_t tables[ROOT_ENTRIES] = { FADT_GPA, MADT_GPA };
+	for (int i = 0; i < ROOT_ENTRIES; i++) {
+		uint32_t gpa32 = (uint32_t)tables[i];
+		memcpy(rsdt + sizeof(struct sdt_header) + 4 * i, &gpa32, 4);
+		memcpy(xsdt + sizeof(struct sdt_header) + 8 * i, &tables[i], 8);
+	}
+	acpi_sdt_finish((struct sdt_header *)rsdt, "RSDT", (uint32_t)rsdt_len, 1);
+	acpi_sdt_finish((struct sdt_header *)xsdt, "XSDT", (uint32_t)xsdt_len, 1);
 
 	struct rsdp r = { .revision = 2, .rsdt_address = (uint32_t)RSDT_GPA,
 			  .length = sizeof(r), .xsdt_address = XSDT_GPA };
 	memcpy(r.signature, "RSD PTR ", 8);
 	memcpy(r.oem_id, "SPRIG ", 6);
-	r.checksum = checksum(&r, offsetof(struct rsdp, length));
-	r.extended_checksum = checksum(&r, sizeof(r));
+	r.checksum = acpi_checksum(&r, offsetof(struct rsdp, length));
+	r.extended_checksum = acpi_checksum(&r, sizeof(r));
 	memcpy(guest_mem_ptr(mem, RSDP_GPA, sizeof(r)), &r, sizeof(r));
 }
 
-uint64_t boot_acpi_build(struct guest_mem *mem, unsigned cpus, const uint32_t *apic_ids)
+uint64_t boot_acpi_build(struct guest_mem *mem, const struct boot_setup *setup)
 {
-	size_t room = BOOT_ACPI_END - MADT_GPA;
-	uint8_t *madt = guest_mem_ptr(mem, MADT_GPA, room);
-	if (!madt || !guest_mem_ptr(mem, BOOT_ACPI_GPA, MADT_GPA - BOOT_ACPI_GPA))
+	uint8_t *area = guest_mem_ptr(mem, BOOT_ACPI_GPA, BOOT_ACPI_END - BOOT_ACPI_GPA);
+	if (!area)
 		return 0;
-	memset(madt, 0, room);
-	if (!build_madt(madt, room, cpus, apic_ids))
+	memset(area, 0, BOOT_ACPI_END - BOOT_ACPI_GPA);
+	if (!build_madt(area + (MADT_GPA - BOOT_ACPI_GPA), MPTABLE_GPA - MADT_GPA, setup->cpus,
+			setup->apic_ids))
 		return 0;
+	if (!acpi_build_dsdt(area + (DSDT_GPA - BOOT_ACPI_GPA), MADT_GPA - DSDT_GPA, setup))
+		return 0;
+	build_fadt(area + (FADT_GPA - BOOT_ACPI_GPA));
 	build_root_tables(mem);
+	if (!mptable_build(mem, MPTABLE_GPA, BOOT_ACPI_END - MPTABLE_GPA, setup))
+		return 0;
 	return RSDP_GPA;
 }

@@ -64,12 +64,20 @@ int boot_bzimage_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 int boot_kernel_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 		     struct boot_kernel *kernel, char *why);
 
+/* A virtio-mmio window, described to the guest in the DSDT. */
+struct boot_mmio_device {
+	uint64_t base, size;
+	uint32_t irq;
+};
+
 struct boot_setup {
 	const char *cmdline;       /* may be NULL */
 	const uint8_t *initrd;     /* may be NULL */
 	size_t initrd_size;
 	unsigned cpus;
 	const uint32_t *apic_ids;  /* one per vCPU; NULL: 0 .. cpus-1 */
+	const struct boot_mmio_device *mmio_devices;
+	unsigned mmio_count;
 };
 
 /* Write everything the entry code expects to find: GDT, hvm_start_info,
@@ -78,9 +86,9 @@ struct boot_setup {
 int boot_prepare(struct guest_mem *mem, const struct boot_kernel *kernel,
 		 const struct boot_setup *setup, char *why);
 
-/* ACPI RSDP/XSDT/MADT describing `cpus` local APICs (with these APIC ids;
- * NULL: 0 .. cpus-1) and the IOAPIC. Returns the RSDP's address, or 0 if
- * the tables do not fit. */
-uint64_t boot_acpi_build(struct guest_mem *mem, unsigned cpus, const uint32_t *apic_ids);
+/* ACPI tables (RSDP, RSDT, XSDT, a hardware-reduced FADT, DSDT, MADT) and
+ * the MP table, for setup's vCPUs and devices. Returns the RSDP's address,
+ * or 0 if the tables do not fit. */
+uint64_t boot_acpi_build(struct guest_mem *mem, const struct boot_setup *setup);
 
 #endif

@@ -131,7 +131,7 @@ static int write_common(struct guest_mem *mem, const struct boot_kernel *kernel,
 		l->initrd_gpa = gpa;
 		l->initrd_size = setup->initrd_size;
 	}
-	l->rsdp_gpa = boot_acpi_build(mem, setup->cpus, setup->apic_ids);
+	l->rsdp_gpa = boot_acpi_build(mem, setup);
 	if (!l->rsdp_gpa) {
 		snprintf(why, BOOT_WHY_SIZE, "ACPI tables for %u vCPUs do not fit", setup->cpus);
 		return -EINVAL;

@@ -16,6 +16,8 @@ static const struct region pio_map[] = {
 	{ I8042_COMMAND_PORT, 1, i8042_command_access },
 	{ DEBUG_EXIT_PORT, 4, debug_exit_access },
 	{ BOOT_MARKER_PORT, 1, boot_marker_access },
+	{ ACPI_SLEEP_PORT, 1, acpi_sleep_access },
+	{ ACPI_RESET_PORT, 1, acpi_reset_access },
 };
 
 static const struct region mmio_map[] = {

@@ -12,13 +12,14 @@
 #define BOOT_MARKER_MMIO 0xd0000000ull      /* Firecracker until 2025 */
 #define BOOT_MARKER_MMIO_NEW 0xc0000000ull  /* Firecracker now */
 #define BOOT_MARKER_VALUE 123
+#define ACPI_SLEEP_ENABLE 0x20   /* SLP_EN; SLP_TYP is bits 2-4 */
 
 /* `value` is the access's bytes, little-endian as the guest wrote them. */
 typedef void device_access_fn(struct devices *d, uint64_t offset, uint8_t *data, unsigned size,
 			      bool write);
 
 device_access_fn uart_access, i8042_data_access, i8042_command_access, debug_exit_access,
-	boot_marker_access;
+	boot_marker_access, acpi_sleep_access, acpi_reset_access;
 
 void uart_init(struct uart *uart, int out_fd, int irq_fd, int rx_ready_fd);
 size_t uart_receive(struct uart *uart, const uint8_t *bytes, size_t count);

@@ -12,6 +12,12 @@
 #include <stddef.h>
 
 #define COM1_IRQ 4
+/* The hardware-reduced ACPI power device (the FADT points at it; the port
+ * is Cloud Hypervisor's): sleep control/status and the reset register. */
+#define ACPI_SLEEP_PORT 0x3c0
+#define ACPI_RESET_PORT 0x3c1
+#define ACPI_RESET_VALUE 1
+#define ACPI_S5_TYPE 5          /* the DSDT's \_S5 sleep type: power off */
 #define UART_OUT_BUFFER 4096
 #define UART_RX_FIFO 16
 

@@ -225,6 +225,21 @@ void guest_main(void)
 		try_xsave();
 	} else if (!strncmp(action, "count", 5)) {
 		count();
+	} else if (!strncmp(action, "poweroff", 8)) {
+		print("testguest: acpi power off\n");
+		print("testguest: acpi power off %s\n", acpi_power_off() ? "ignored" : "not offered");
+		debug_exit(3);
+	} else if (!strncmp(action, "acpi-reset", 10)) {
+		print("testguest: acpi reset\n");
+		print("testguest: acpi reset %s\n", acpi_reset() ? "ignored" : "not offered");
+		debug_exit(3);
+	} else if (!strncmp(action, "mptable", 7)) {
+		uint32_t ids[256];
+		unsigned n = acpi_mp_table_cpus(ids, 256);
+		print("testguest: mp table cpus %u:", n);
+		for (unsigned i = 0; i < n; i++)
+			print(" %u", ids[i]);
+		print("\n");
 	} else if (!strncmp(action, "echo", 4)) {
 		echo_input();
 	} else if (!strncmp(action, "wild", 4)) {

@@ -1,6 +1,7 @@
 /* Find the CPUs as a kernel does: RSDP -> XSDT/RSDT -> MADT, else the MP
- * table, else just us. Every length and checksum is checked: a table that
- * lies must not crash the guest. */
+ * table, else just us; power off and reset as a hardware-reduced ACPI
+ * kernel does, through the FADT's registers. Every length and checksum is
+ * checked: a table that lies must not crash the guest. */
 #include "guest.h"
 
 struct __attribute__((packed)) sdt {
@@ -36,7 +37,7 @@ static const struct sdt *checked_table(uint64_t addr)
 	return t;
 }
 
-static const struct sdt *find_madt(void)
+static const struct sdt *find_table(const char *signature)
 {
 	const uint8_t *rsdp = boot_info.rsdp ? (const uint8_t *)boot_info.rsdp
 					     : scan(0xe0000, 0x100000, "RSD PTR ", 8);
@@ -56,7 +57,7 @@ static const struct sdt *find_madt(void)
 		uint64_t addr = 0;
 		memcpy(&addr, entries + i * width, width);
 		const struct sdt *t = checked_table(addr);
-		if (t && !strncmp(t->signature, "APIC", 4))
+		if (t && !strncmp(t->signature, signature, 4))
 			return t;
 	}
 	return NULL;
@@ -86,7 +87,7 @@ static unsigned madt_cpus(const struct sdt *madt, uint32_t *ids, unsigned max, u
 	return n;
 }
 
-static unsigned mp_table_cpus(uint32_t *ids, unsigned max)
+unsigned acpi_mp_table_cpus(uint32_t *ids, unsigned max)
 {
 	const uint8_t *fp = scan(0xf0000, 0x100000, "_MP_", 4);
 	if (!fp || !sum_ok(fp, 16))
@@ -118,10 +119,67 @@ static unsigned mp_table_cpus(uint32_t *ids, unsigned max)
 unsigned acpi_find_cpus(uint32_t *ids, unsigned max, uint64_t *lapic_base)
 {
 	*lapic_base = 0xfee00000;
-	const struct sdt *madt = find_madt();
-	unsigned n = madt ? madt_cpus(madt, ids, max, lapic_base) : mp_table_cpus(ids, max);
+	const struct sdt *madt = find_table("APIC");
+	unsigned n = madt ? madt_cpus(madt, ids, max, lapic_base) : acpi_mp_table_cpus(ids, max);
 	if (n)
 		return n;
 	ids[0] = this_apic_id();
 	return 1;
+}
+
+/* An I/O-space byte register from a FADT Generic Address Structure. */
+static bool io_register(const struct sdt *fadt, unsigned offset, uint16_t *port)
+{
+	const uint8_t *gas = (const uint8_t *)fadt + offset;
+	uint64_t address;
+	if (fadt->length < offset + 12 || gas[0] != 1)
+		return false;
+	memcpy(&address, gas + 4, 8);
+	*port = (uint16_t)address;
+	return address && address <= 0xffff;
+}
+
+/* \_S5's first element, found the way a byte scan can: NameOp "\_S5_" or
+ * "_S5_", PackageOp, a one-byte PkgLength, the count, then an integer. */
+static bool s5_sleep_type(const struct sdt *dsdt, uint8_t *type)
+{
+	const uint8_t *p = (const uint8_t *)dsdt, *end = p + dsdt->length;
+	for (p += sizeof(*dsdt); p + 9 <= end; p++) {
+		if (strncmp((const char *)p, "_S5_", 4) || p[4] != 0x12)
+			continue;
+		const uint8_t *v = p + 7;
+		*type = v[0] == 0x0a ? v[1] : v[0] <= 1 ? v[0] : 0xff;
+		return *type != 0xff;
+	}
+	return false;
+}
+
+bool acpi_power_off(void)
+{
+	const struct sdt *fadt = find_table("FACP");
+	uint16_t port;
+	uint8_t type;
+	uint64_t dsdt = 0;
+	if (!fadt || !io_register(fadt, 244, &port) || fadt->length < 148)
+		return false;
+	memcpy(&dsdt, (const uint8_t *)fadt + 140, 8);
+	const struct sdt *d = checked_table(dsdt);
+	if (!d || !s5_sleep_type(d, &type))
+		return false;
+	outb(port, (uint8_t)(((type & 7) << 2) | 0x20));  /* SLP_TYP, SLP_EN */
+	return true;
+}
+
+bool acpi_reset(void)
+{
+	const struct sdt *fadt = find_table("FACP");
+	uint16_t port;
+	uint32_t flags;
+	if (!fadt || fadt->length < 129 || !io_register(fadt, 116, &port))
+		return false;
+	memcpy(&flags, (const uint8_t *)fadt + 112, 4);
+	if (!(flags & (1u << 10)))
+		return false;  /* RESET_REG_SUP */
+	outb(port, ((const uint8_t *)fadt)[128]);
+	return true;
 }

@@ -83,8 +83,14 @@ bool boot_info_read_linux(uint64_t zero_page);
 void boot_info_print_memmap(void);
 bool boot_info_overlaps(uint64_t start, uint64_t end);
 
-/* acpi.c: local APIC ids from the MADT (or the MP table). */
+/* acpi.c: local APIC ids from the MADT (or the MP table); ACPI power. */
 unsigned acpi_find_cpus(uint32_t *apic_ids, unsigned max, uint64_t *lapic_base);
+unsigned acpi_mp_table_cpus(uint32_t *apic_ids, unsigned max);
+/* Through the FADT's sleep control (with \_S5's type) and reset registers;
+ * false if the tables offer no way, else they return only if the VMM
+ * ignored the write. */
+bool acpi_power_off(void);
+bool acpi_reset(void);
 
 /* smp.c: wake every AP through the local APIC; returns how many came up. */
 unsigned smp_start_aps(const uint32_t *apic_ids, unsigned count, uint64_t lapic_base);

@@ -14,11 +14,9 @@ FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS) $(FUZZ_BZIMAGE_SEEDS)
 
 # What each target is built from besides its own fuzz_NAME.c.
 $(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
-$(FUZZ_OUT)/fuzz_elf: boot/elf.c boot/bzimage.c boot/load.c boot/zero_page.c boot/prepare.c boot/acpi.c \
-	mem/guest_mem.c mem/layout.c
+$(FUZZ_OUT)/fuzz_elf: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_json: control/json.c
-$(FUZZ_OUT)/fuzz_bzimage: boot/elf.c boot/bzimage.c boot/load.c boot/zero_page.c boot/prepare.c \
-	boot/acpi.c mem/guest_mem.c mem/layout.c
+$(FUZZ_OUT)/fuzz_bzimage: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 
 $(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -140,6 +140,18 @@ expect "unassigned MMIO is reported once and ignored" 0 "out:testguest: wild" "e
 sprig --kernel "$TESTGUEST" --cmdline action=bogus
 expect "unknown test action" 5 "out:testguest: unknown action"
 
+# --- ACPI power: the FADT's registers, found the way a kernel finds them
+sprig --kernel "$TESTGUEST" --cmdline action=poweroff
+expect "ACPI power off (sleep control register, \\_S5) ends sprig with status 0" 0 \
+	"out:testguest: acpi power off"
+if has_out "power off ignored" || has_out "not offered"; then fail "ACPI power off" "$(tail -n 1 "$T/out")"; fi
+sprig --kernel "$TESTGUEST" --cmdline action=acpi-reset
+expect "ACPI reset register ends sprig with status 0" 0 "out:testguest: acpi reset"
+if has_out "reset ignored" || has_out "not offered"; then fail "ACPI reset" "$(tail -n 1 "$T/out")"; fi
+sprig --kernel "$TESTGUEST" --cmdline action=mptable --cpus 6 --cores 3
+expect "MP table lists every vCPU with its APIC id (2 packages x 3 cores)" 0 \
+	"out:testguest: mp table cpus 6: 0 1 2 4 5 6"
+
 # --- console input: stdin reaches the guest through COM1's interrupts
 printf 'hello from the host\nsecond line\nquit\n' >"$T/lines"
 sprig_with_input "$T/lines" --kernel "$TESTGUEST" --cmdline action=echo

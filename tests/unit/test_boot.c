@@ -400,7 +400,7 @@ static struct madt_census walk_madt(const uint8_t *madt, uint32_t length)
 static uint64_t madt_gpa(void)
 {
 	const uint8_t *rsdp = at(BOOT_ACPI_GPA, 36);
-	return le64(at(le64(rsdp + 24), SDT_HEADER + 8) + SDT_HEADER);
+	return le64(at(le64(rsdp + 24), SDT_HEADER + 16) + SDT_HEADER + 8);
 }
 
 /* RSDP -> RSDT and XSDT -> MADT, every checksum and length; the MADT. */
@@ -414,16 +414,19 @@ static void check_acpi(unsigned cpus)
 	assert_int_equal(le32(rsdp + 20), 36);
 	assert_int_equal(byte_sum(rsdp, 36), 0);   /* extended checksum */
 
-	const uint8_t *rsdt = at(le32(rsdp + 16), SDT_HEADER + 4);
+	/* Both roots list the same two tables: the FADT, then the MADT. */
+	const uint8_t *rsdt = at(le32(rsdp + 16), SDT_HEADER + 8);
 	assert_memory_equal(rsdt, "RSDT", 4);
-	assert_int_equal(le32(rsdt + 4), SDT_HEADER + 4);
-	assert_int_equal(byte_sum(rsdt, SDT_HEADER + 4), 0);
-	const uint8_t *xsdt = at(le64(rsdp + 24), SDT_HEADER + 8);
+	assert_int_equal(le32(rsdt + 4), SDT_HEADER + 8);
+	assert_int_equal(byte_sum(rsdt, SDT_HEADER + 8), 0);
+	const uint8_t *xsdt = at(le64(rsdp + 24), SDT_HEADER + 16);
 	assert_memory_equal(xsdt, "XSDT", 4);
-	assert_int_equal(le32(xsdt + 4), SDT_HEADER + 8);
-	assert_int_equal(byte_sum(xsdt, SDT_HEADER + 8), 0);
-	uint64_t madt_gpa = le64(xsdt + SDT_HEADER);
-	assert_int_equal(le32(rsdt + SDT_HEADER), madt_gpa);  /* both roots, one MADT */
+	assert_int_equal(le32(xsdt + 4), SDT_HEADER + 16);
+	assert_int_equal(byte_sum(xsdt, SDT_HEADER + 16), 0);
+	uint64_t fadt_gpa = le64(xsdt + SDT_HEADER), madt_gpa = le64(xsdt + SDT_HEADER + 8);
+	assert_int_equal(le32(rsdt + SDT_HEADER), fadt_gpa);
+	assert_int_equal(le32(rsdt + SDT_HEADER + 4), madt_gpa);
+	assert_memory_equal(at(fadt_gpa, 4), "FACP", 4);
 
 	const uint8_t *madt = at(madt_gpa, MADT_ENTRIES);
 	assert_memory_equal(madt, "APIC", 4);
@@ -446,12 +449,12 @@ struct cpus_case {
 	unsigned cpus;
 };
 
-/* 254 is the last xAPIC id; 8299 fills the MADT's room to the byte. */
+/* 254 is the last xAPIC id; 6779 fills the MADT's room to the byte. */
 static const struct cpus_case cpus_cases[] = {
 	{ "acpi: 1 vCPU", 1 }, { "acpi: 2 vCPUs", 2 }, { "acpi: 8 vCPUs", 8 },
 	{ "acpi: 254 vCPUs", 254 }, { "acpi: 255 vCPUs", 255 }, { "acpi: 256 vCPUs", 256 },
-	{ "acpi: 1024 vCPUs", 1024 }, { "acpi: 8192 vCPUs", 8192 },
-	{ "acpi: 8299 vCPUs, the MADT full", 8299 },
+	{ "acpi: 1024 vCPUs", 1024 }, { "acpi: 4096 vCPUs", 4096 },
+	{ "acpi: 6779 vCPUs, the MADT full", 6779 },
 };
 
 static void acpi_describes_every_cpu(void **state)
@@ -468,7 +471,7 @@ static void acpi_too_many_cpus_is_refused(void **state)
 {
 	(void)state;
 	fresh(16 * MEM_MiB, &pvh);
-	assert_int_equal(boot_acpi_build(&mem, 8300, NULL), 0);
+	assert_int_equal(boot_acpi_build(&mem, &(struct boot_setup){ .cpus = 6780 }), 0);
 	struct boot_setup setup = { .cpus = 9000 };
 	assert_int_equal(prepare(&pvh, &setup), -EINVAL);
 	assert_string_equal(why, "ACPI tables for 9000 vCPUs do not fit");
@@ -479,8 +482,8 @@ static void acpi_rebuilt_for_fewer_cpus(void **state)
 {
 	(void)state;
 	fresh(16 * MEM_MiB, &pvh);
-	assert_int_equal(boot_acpi_build(&mem, 1024, NULL), BOOT_ACPI_GPA);
-	assert_int_equal(boot_acpi_build(&mem, 2, NULL), BOOT_ACPI_GPA);
+	assert_int_equal(boot_acpi_build(&mem, &(struct boot_setup){ .cpus = 1024 }), BOOT_ACPI_GPA);
+	assert_int_equal(boot_acpi_build(&mem, &(struct boot_setup){ .cpus = 2 }), BOOT_ACPI_GPA);
 	check_acpi(2);
 }
 
@@ -582,7 +585,7 @@ static void boot_data_regions_are_disjoint(void **state)
 	memset(cmdline, 'c', sizeof(cmdline) - 1);
 	fresh(64 * MEM_MiB, &elf64);
 	struct boot_setup setup = { .cmdline = cmdline, .initrd = initrd,
-				    .initrd_size = sizeof(initrd), .cpus = 8192 };
+				    .initrd_size = sizeof(initrd), .cpus = 6779 };
 	assert_int_equal(prepare(&elf64, &setup), 0);
 	const struct hvm_start_info *si = start_info();
 	const struct hvm_modlist_entry *mod = module0();
@@ -598,6 +601,7 @@ static void boot_data_regions_are_disjoint(void **state)
 		{ "zero page (Linux)", BOOT_ZERO_PAGE_GPA, BOOT_ZERO_PAGE_GPA + PAGE },
 		{ "cmdline", si->cmdline_paddr, si->cmdline_paddr + BOOT_CMDLINE_MAX },
 		{ "ACPI", BOOT_ACPI_GPA, madt_end },
+		{ "MP table", madt_end, BOOT_ACPI_END },
 		{ "kernel", elf64.entry, elf64.image_end },
 		{ "initrd", mod->paddr, mod->paddr + mod->size },
 	};

@@ -245,6 +245,23 @@ static void i8042_reset(void **state)
 	assert_string_equal(last_reason, "guest-reset");
 }
 
+static void acpi_power_registers(void **state)
+{
+	(void)state;
+	assert_int_equal(in8(0x3c0), 0);       /* sleep status: never woken */
+	out8(0x3c0, 5 << 2);                   /* S5 without SLP_EN: nothing */
+	out8(0x3c0, (3 << 2) | 0x20);          /* S3 is not offered */
+	out8(0x3c1, 0xfe);                     /* not the reset value */
+	assert_int_equal(stops, 0);
+	out8(0x3c0, (5 << 2) | 0x20);
+	assert_int_equal(stops, 1);
+	assert_int_equal(last_status, 0);
+	assert_string_equal(last_reason, "guest-shutdown");
+	out8(0x3c1, 1);
+	assert_int_equal(stops, 2);
+	assert_string_equal(last_reason, "guest-reset");
+}
+
 static void debug_exit(void **state)
 {
 	(void)state;
@@ -290,6 +307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(uart_receive_without_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(uart_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(uart_reset_clears, setup, teardown),
+		cmocka_unit_test_setup_teardown(acpi_power_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(unassigned_reads_all_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(i8042_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(debug_exit, setup, teardown),

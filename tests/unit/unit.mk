@@ -6,13 +6,13 @@ UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-fra
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 UNIT_LDLIBS := -lcmocka -lpthread
 UNIT_NAMES := test_config test_config_file test_mem test_elf test_boot test_bzimage test_devices test_feature_table test_cpuid_model \
-	test_cpu_model test_features test_qmp test_mce test_json test_run_state
+	test_cpu_model test_features test_qmp test_mce test_json test_run_state \
+	test_acpi
 UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))
 
 UNIT_CONFIG_SRCS := config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
 UNIT_MEM_SRCS := mem/guest_mem.c mem/layout.c
-UNIT_BOOT_SRCS := boot/elf.c boot/bzimage.c boot/load.c boot/zero_page.c boot/prepare.c boot/acpi.c \
-	$(UNIT_MEM_SRCS)
+UNIT_BOOT_SRCS := $(wildcard boot/*.c) $(UNIT_MEM_SRCS)
 
 # What each test binary is built from besides its own test_NAME.c.
 $(UNIT_OUT)/test_config: $(UNIT_CONFIG_SRCS)
@@ -21,6 +21,7 @@ $(UNIT_OUT)/test_mem: $(UNIT_MEM_SRCS)
 $(UNIT_OUT)/test_elf: tests/unit/elf_builder.c $(UNIT_BOOT_SRCS)
 $(UNIT_OUT)/test_boot: $(UNIT_BOOT_SRCS)
 $(UNIT_OUT)/test_bzimage: $(UNIT_BOOT_SRCS)
+$(UNIT_OUT)/test_acpi: $(UNIT_BOOT_SRCS)
 $(UNIT_OUT)/test_devices: $(wildcard devices/*.c)
 $(UNIT_OUT)/test_feature_table: cpu/features.c
 $(UNIT_OUT)/test_features: cpu/features.c
