@@ -29,7 +29,7 @@ struct key {
 
 static const struct key keys[] = {
 	{ "", "kernel", KEY_PATH, FIELD(kernel), 0, 0, "FILE",
-	  "guest kernel: ELF with a PVH note, or plain ELF64 (default: built-in hello)" },
+	  "guest kernel: Linux bzImage, ELF with a PVH note (vmlinux), or plain ELF64 (default: built-in hello)" },
 	{ "", "initrd", KEY_PATH, FIELD(initrd), 0, 0, "FILE", "initial ramdisk, handed to the kernel" },
 	{ "", "cmdline", KEY_STRING, FIELD(cmdline), 0, 0, "TEXT", "kernel command line" },
 	{ "", "mem", KEY_SIZE, FIELD(mem), MEM_MIN_SIZE, MEM_MAX_SIZE, "SIZE",

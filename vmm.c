@@ -318,10 +318,12 @@ static int run_vm(const struct config *c)
 	vm.on_reset = restart_guest;
 	vm.reset_opaque = &restart;
 	struct devices_fds device_fds = { STDOUT_FILENO, vm_irqfd(&vm, COM1_IRQ),
-					  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
-	if (device_fds.com1_irq < 0 || device_fds.com1_rx_ready < 0)
-		return fail(SPRIG_EXIT_HOST, "COM1 interrupt: %s", strerror(device_fds.com1_irq < 0 ?
-			    -device_fds.com1_irq : errno));
+					  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), vm_irqfd(&vm, I8042_IRQ) };
+	if (device_fds.com1_rx_ready < 0)
+		return fail(SPRIG_EXIT_HOST, "eventfd: %s", strerror(errno));
+	if (device_fds.com1_irq < 0 || device_fds.i8042_irq < 0)
+		return fail(SPRIG_EXIT_HOST, "KVM_IRQFD: %s", strerror(device_fds.com1_irq < 0 ?
+			    -device_fds.com1_irq : -device_fds.i8042_irq));
 	devices_init(&devices, &device_fds, vm_request_stop, &vm);
 	vm.devices = &devices;
 	vm_add_state_notifier(&vm, flush_on_stop, &devices);
@@ -374,6 +376,7 @@ static int run_vm(const struct config *c)
 	vm_destroy(&vm);
 	close(device_fds.com1_irq);
 	close(device_fds.com1_rx_ready);
+	close(device_fds.i8042_irq);
 	close(signal_fd);
 	return status;
 }

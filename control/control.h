@@ -46,6 +46,9 @@ struct control_ops {
 	int (*forbidden_syscall)(void *vm, enum control_thread thread, unsigned index);
 	/* Bench: kick a vCPU `count` times, time each until KVM_RUN returned. */
 	int (*kick_latency)(void *vm, unsigned index, unsigned count, struct control_latency *out);
+	/* send-key: press and release Ctrl-Alt-Del on the guest's keyboard;
+	 * 0, -EAGAIN (keyboard disabled by the guest), -EBUSY (keys pending). */
+	int (*send_ctrl_alt_del)(void *vm);
 };
 
 /* One QMP conversation, independent of the transport. */

@@ -209,6 +209,40 @@ static int run_x_kick_latency(const struct request *r, struct json_out *ret, cha
 	return 0;
 }
 
+/* send-key, as QEMU's, for the one chord a microVM needs: Ctrl-Alt-Del
+ * (what Firecracker's SendCtrlAltDel does). keys: [{"type": "qcode",
+ * "data": "ctrl"}, ... "alt" ..., ... "delete" ...], in any order. */
+static int run_send_key(const struct request *r, struct json_out *ret, char *desc)
+{
+	int keys = json_object_get(r->doc, (unsigned)r->args, "keys");
+	static const char *const names[][2] = { { "ctrl", "ctrl_r" }, { "alt", "alt_r" }, { "delete", "kp_delete" } };
+	unsigned seen = 0, count = r->doc->tokens[keys].children;
+	unsigned t = (unsigned)keys + 1;
+	for (unsigned i = 0; i < count; i++, t = r->doc->tokens[t].next) {
+		bool object = r->doc->tokens[t].type == JSON_OBJECT;
+		int type = object ? json_object_get(r->doc, t, "type") : -1;
+		int data = object ? json_object_get(r->doc, t, "data") : -1;
+		if (type < 0 || data < 0 ||
+		    !json_string_is(r->doc, (unsigned)type, "qcode"))
+			return error_desc(desc, "Parameter 'keys' expects %s", "objects {\"type\": \"qcode\", \"data\": KEY}");
+		unsigned before = seen;
+		for (unsigned k = 0; k < 3; k++)
+			if (json_string_is(r->doc, (unsigned)data, names[k][0]) ||
+			    json_string_is(r->doc, (unsigned)data, names[k][1]))
+				seen |= 1u << k;
+		if (seen == before)
+			return error_desc(desc, "send-key: only %s is supported", "ctrl-alt-delete");
+	}
+	if (seen != 7 || count != 3)
+		return error_desc(desc, "send-key: only %s is supported", "ctrl-alt-delete");
+	int err = r->s->ops->send_ctrl_alt_del(r->s->vm);
+	if (err)
+		return error_desc(desc, "send-key: %s", err == -EAGAIN ? "the guest has its keyboard disabled"
+			: "the guest has not read the last keys yet");
+	json_out_raw(ret, "{}", 2);
+	return 0;
+}
+
 static int run_query_commands(const struct request *r, struct json_out *ret, char *desc);
 
 static const struct command commands[] = {
@@ -218,6 +252,7 @@ static const struct command commands[] = {
 	{ "cont", run_cont, { { 0 } } },
 	{ "quit", run_quit, { { 0 } } },
 	{ "system_reset", run_system_reset, { { 0 } } },
+	{ "send-key", run_send_key, { { "keys", P_ARRAY, true }, { "hold-time", P_INT, false } } },
 	{ "query-cpus-fast", run_query_cpus_fast, { { 0 } } },
 	{ "query-version", run_query_version, { { 0 } } },
 	{ "query-commands", run_query_commands, { { 0 } } },

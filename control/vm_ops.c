@@ -112,8 +112,15 @@ static int kick_latency(void *opaque, unsigned index, unsigned count, struct con
 	return err;
 }
 
+static int send_ctrl_alt_del(void *opaque)
+{
+	struct vm *vm = opaque;
+	return devices_send_ctrl_alt_del(vm->devices);
+}
+
 const struct control_ops control_vm_ops = {
 	status, stop, cont, quit, reset, cpu_count, cpu_info, fault, forbidden_syscall, kick_latency,
+	send_ctrl_alt_del,
 };
 
 void control_on_vm_event(void *opaque, const struct vm_event *e)

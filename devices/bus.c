@@ -38,6 +38,7 @@ void devices_init(struct devices *d, const struct devices_fds *fds, devices_stop
 {
 	memset(d, 0, sizeof(*d));
 	uart_init(&d->com1, fds->console_out, fds->com1_irq, fds->com1_rx_ready);
+	i8042_init(&d->i8042, fds->i8042_irq);
 	d->stop = stop;
 	d->stop_opaque = opaque;
 }
@@ -82,6 +83,7 @@ void devices_flush(struct devices *d)
 void devices_reset(struct devices *d)
 {
 	uart_reset(&d->com1);
+	i8042_reset(&d->i8042);
 }
 
 uint64_t devices_now_ns(void)

@@ -21,6 +21,8 @@ typedef void device_access_fn(struct devices *d, uint64_t offset, uint8_t *data,
 device_access_fn uart_access, i8042_data_access, i8042_command_access, debug_exit_access,
 	boot_marker_access, acpi_sleep_access, acpi_reset_access;
 
+void i8042_init(struct i8042 *k, int irq_fd);
+void i8042_reset(struct i8042 *k);
 void uart_init(struct uart *uart, int out_fd, int irq_fd, int rx_ready_fd);
 size_t uart_receive(struct uart *uart, const uint8_t *bytes, size_t count);
 void uart_flush(struct uart *uart);

@@ -37,12 +37,28 @@ struct uart {
 	char out[UART_OUT_BUFFER];  /* flushed per line: one write, not one per byte */
 };
 
+#define I8042_IRQ 1
+#define I8042_QUEUE 16
+
+struct i8042 {
+	pthread_mutex_t lock;   /* vCPUs, and the main thread (Ctrl-Alt-Del) */
+	uint8_t ctr;            /* the command byte */
+	uint8_t queue[I8042_QUEUE];  /* bytes for the guest to read at 0x60 */
+	unsigned head, count;
+	uint8_t last_read;
+	int next;               /* what the next data-port byte is for */
+	bool last_was_command;
+	bool irq_raised;
+	int irq_fd;             /* eventfd bound to IRQ 1; -1: none */
+};
+
 /* Ask the VM to stop: the first request wins. `reason` is a QMP
  * ShutdownCause word ("guest-reset", "guest-shutdown", ...). */
 typedef void devices_stop_fn(void *opaque, int exit_status, const char *reason);
 
 struct devices {
 	struct uart com1;
+	struct i8042 i8042;
 	_Atomic uint64_t boot_marker_ns;   /* first boot-marker write, 0 if none */
 	atomic_bool mmio_warned;
 	devices_stop_fn *stop;
@@ -55,6 +71,7 @@ struct devices_fds {
 	int console_out;       /* what the guest writes to COM1 */
 	int com1_irq;          /* eventfd bound to IRQ 4 */
 	int com1_rx_ready;     /* eventfd written when COM1 has room for more input */
+	int i8042_irq;         /* eventfd bound to IRQ 1 */
 };
 
 void devices_init(struct devices *devices, const struct devices_fds *fds, devices_stop_fn *stop,
@@ -69,6 +86,10 @@ size_t devices_console_input(struct devices *devices, const uint8_t *bytes, size
  * reads fill it. Accesses nothing claims read as all ones and are dropped. */
 void devices_pio(struct devices *devices, uint16_t port, uint8_t *data, unsigned size, bool write);
 void devices_mmio(struct devices *devices, uint64_t gpa, uint8_t *data, unsigned size, bool write);
+
+/* Ctrl-Alt-Del on the i8042 keyboard (QMP send-key): 0, -EAGAIN when
+ * the guest has the keyboard disabled, -EBUSY when its queue is full. */
+int devices_send_ctrl_alt_del(struct devices *devices);
 
 /* Push out any console bytes still buffered (at VM stop). */
 void devices_flush(struct devices *devices);

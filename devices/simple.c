@@ -6,27 +6,6 @@
 
 #include "../vmm.h"
 
-/* i8042: enough for a reset. Reads say "no data, input buffer empty" so
- * drivers waiting to send a command do not spin. */
-void i8042_data_access(struct devices *d, uint64_t offset, uint8_t *data, unsigned size, bool write)
-{
-	(void)d, (void)offset;
-	if (!write)
-		memset(data, 0, size);
-}
-
-/* Command 0xfe pulses the CPU reset line; Firecracker (and so microVM
- * guests) treat that as "stop". */
-void i8042_command_access(struct devices *d, uint64_t offset, uint8_t *data, unsigned size,
-			  bool write)
-{
-	(void)offset;
-	if (!write)
-		memset(data, 0, size);
-	else if (data[0] == 0xfe)
-		d->stop(d->stop_opaque, SPRIG_EXIT_OK, "guest-reset");
-}
-
 /* isa-debug-exit, as QEMU's: a write of v ends sprig with (v << 1) | 1. */
 void debug_exit_access(struct devices *d, uint64_t offset, uint8_t *data, unsigned size, bool write)
 {

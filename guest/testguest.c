@@ -167,6 +167,43 @@ static void count_boots(const char *cmdline)
 	/* Returning resets the machine. */
 }
 
+/* The i8042 keyboard by interrupt (IRQ 1): print the first 8 bytes it
+ * sends, as the host's Ctrl-Alt-Del (QMP send-key) makes them. */
+static volatile uint8_t keys[8];
+static volatile unsigned key_count;
+
+static void on_keyboard(unsigned vector, uint64_t error_code, struct idt_frame *frame)
+{
+	(void)vector, (void)error_code, (void)frame;
+	while (inb(0x64) & 1) {
+		uint8_t byte = inb(0x60);
+		if (key_count < 8)
+			keys[key_count++] = byte;
+	}
+	irq_eoi();
+}
+
+static void keyboard(void)
+{
+	idt_load();
+	idt_set_handler(0x21, on_keyboard);
+	irq_route_isa(1, 0x21);
+	outb(0x64, 0xaa);
+	while (!(inb(0x64) & 1))
+		cpu_relax();
+	print("testguest: i8042 self test 0x%x\n", inb(0x60));
+	print("testguest: keyboard ready\n");
+	for (;;) {
+		irq_disable();
+		if (key_count == 8)
+			break;
+		__asm__ volatile("sti; hlt");
+	}
+	print("testguest: keys %x %x %x %x %x %x %x %x\n", keys[0], keys[1], keys[2], keys[3], keys[4],
+	      keys[5], keys[6], keys[7]);
+	debug_exit(0);
+}
+
 /* Console input: each line comes back as "echo: LINE" until "quit". */
 static void echo_input(void)
 {
@@ -240,6 +277,8 @@ void guest_main(void)
 		for (unsigned i = 0; i < n; i++)
 			print(" %u", ids[i]);
 		print("\n");
+	} else if (!strncmp(action, "keyboard", 8)) {
+		keyboard();
 	} else if (!strncmp(action, "echo", 4)) {
 		echo_input();
 	} else if (!strncmp(action, "wild", 4)) {

@@ -24,6 +24,19 @@ if ! "$SOCAT" -V >/dev/null 2>&1; then
 	exit 0
 fi
 
+# --- send-key: Ctrl-Alt-Del reaches the guest through the i8042 (IRQ 1)
+start_vm --kernel "$TESTGUEST" --cmdline action=keyboard
+wait_for 20 console_has "keyboard ready"
+qmp "$CAPS" '{"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": "ctrl"}, {"type": "qcode", "data": "alt"}, {"type": "qcode", "data": "delete"}]}}' \
+	'{"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": "a"}]}}'
+until_gone
+if [ "$status" = 1 ] && console_has "testguest: keys 1d 38 e0 53 e0 d3 b8 9d" &&
+	grep -qF '"desc": "send-key: only ctrl-alt-delete is supported"' "$T/out"; then
+	pass "send-key ctrl-alt-delete: the guest reads the set-1 scancodes by interrupt; other keys refused"
+else
+	fail "send-key ctrl-alt-delete" "status $status; guest: $(grep testguest "$T/console" | tr '\n' ' ')"
+fi
+
 # --- a whole conversation: every command, each error class, the VM lives on
 start_vm --kernel "$TESTGUEST" --cmdline action=spin --cpus 2
 qmp '{"execute": "query-status", "id": "early"}' "$CAPS" '{"execute": "query-status", "id": 1}' \

@@ -1,6 +1,7 @@
 /* The bus and its devices, driven as a vCPU thread would drive them. */
 #include "helpers.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,7 @@ static struct devices devices;
 static int stops, last_status;
 static const char *last_reason;
 static int console[2];
-static int irq_fd, rx_ready_fd;
+static int irq_fd, rx_ready_fd, kbd_irq_fd;
 
 static void on_stop(void *opaque, int status, const char *reason)
 {
@@ -32,7 +33,8 @@ static int setup(void **state)
 	rx_ready_fd = eventfd(0, EFD_NONBLOCK);
 	if (irq_fd < 0 || rx_ready_fd < 0)
 		return -1;
-	struct devices_fds fds = { console[1], irq_fd, rx_ready_fd };
+	kbd_irq_fd = eventfd(0, EFD_NONBLOCK);
+	struct devices_fds fds = { console[1], irq_fd, rx_ready_fd, kbd_irq_fd };
 	devices_init(&devices, &fds, on_stop, &devices);
 	stops = 0;
 	return 0;
@@ -45,6 +47,7 @@ static int teardown(void **state)
 	close(console[1]);
 	close(irq_fd);
 	close(rx_ready_fd);
+	close(kbd_irq_fd);
 	return 0;
 }
 
@@ -235,14 +238,72 @@ static void unassigned_reads_all_ones(void **state)
 static void i8042_reset(void **state)
 {
 	(void)state;
-	assert_int_equal(in8(0x64), 0);
-	out8(0x64, 0xd1);  /* another command: ignored */
-	out8(0x60, 0xfe);  /* 0xfe on the data port is not the reset command */
+	assert_int_equal(in8(0x64) & 0x01, 0);  /* nothing to read */
+	out8(0x64, 0xd1);                       /* write output port: bit 0 high, no reset */
+	out8(0x60, 0x01);
+	out8(0x60, 0xfe);                       /* 0xfe on the data port is a keyboard byte */
+	assert_int_equal(in8(0x60), 0xfa);
 	assert_int_equal(stops, 0);
 	out8(0x64, 0xfe);
 	assert_int_equal(stops, 1);
 	assert_int_equal(last_status, 0);
 	assert_string_equal(last_reason, "guest-reset");
+	out8(0x64, 0xd1);
+	out8(0x60, 0x00);                       /* the reset line through the output port */
+	assert_int_equal(stops, 2);
+}
+
+/* What Linux's i8042 and atkbd drivers do at boot. */
+static void i8042_probe(void **state)
+{
+	(void)state;
+	out8(0x64, 0xaa);
+	assert_int_equal(in8(0x64) & 0x01, 1);
+	assert_int_equal(in8(0x60), 0x55);      /* self test */
+	out8(0x64, 0x20);
+	uint8_t ctr = in8(0x60);
+	assert_int_equal(ctr, 0x45);            /* kbd interrupt, system flag, translation */
+	assert_int_equal(taken(kbd_irq_fd), 2);  /* self test and command byte: an edge each */
+	out8(0x64, 0x60);
+	out8(0x60, ctr & ~0x01);                /* interrupts off while probing */
+	out8(0x64, 0xab);
+	assert_int_equal(in8(0x60), 0x00);      /* port test */
+	assert_int_equal(taken(kbd_irq_fd), 0);
+	out8(0x64, 0x60);
+	out8(0x60, ctr);
+	out8(0x60, 0xf2);                       /* identify: ACK, 0xab, 0x41 translated */
+	assert_int_equal(taken(kbd_irq_fd), 1);
+	assert_int_equal(in8(0x60), 0xfa);
+	assert_int_equal(taken(kbd_irq_fd), 1);  /* each byte its own edge */
+	assert_int_equal(in8(0x60), 0xab);
+	assert_int_equal(in8(0x60), 0x41);
+	out8(0x60, 0xed);                       /* LEDs, with an argument */
+	out8(0x60, 0x07);
+	assert_int_equal(in8(0x60), 0xfa);
+	assert_int_equal(in8(0x60), 0xfa);
+	assert_int_equal(in8(0x64) & 0x01, 0);
+	assert_int_equal(in8(0x64) & 0x04, 0x04);  /* system flag */
+}
+
+static void i8042_ctrl_alt_del(void **state)
+{
+	(void)state;
+	static const uint8_t set1[] = { 0x1d, 0x38, 0xe0, 0x53, 0xe0, 0xd3, 0xb8, 0x9d };
+	assert_int_equal(devices_send_ctrl_alt_del(&devices), 0);
+	for (size_t i = 0; i < sizeof(set1); i++)
+		assert_int_equal(in8(0x60), set1[i]);
+	assert_int_equal(devices_send_ctrl_alt_del(&devices), 0);
+	assert_int_equal(devices_send_ctrl_alt_del(&devices), 0);
+	assert_int_equal(devices_send_ctrl_alt_del(&devices), -EBUSY);  /* 16 bytes queued at most */
+	devices_reset(&devices);
+	out8(0x64, 0x60);
+	out8(0x60, 0x01);                       /* no translation: set 2 */
+	assert_int_equal(devices_send_ctrl_alt_del(&devices), 0);
+	assert_int_equal(in8(0x60), 0x14);
+	out8(0x64, 0xad);                       /* keyboard disabled: nobody listens */
+	devices_reset(&devices);
+	out8(0x64, 0xad);
+	assert_int_equal(devices_send_ctrl_alt_del(&devices), -EAGAIN);
 }
 
 static void acpi_power_registers(void **state)
@@ -310,6 +371,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(acpi_power_registers, setup, teardown),
 		cmocka_unit_test_setup_teardown(unassigned_reads_all_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(i8042_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(i8042_probe, setup, teardown),
+		cmocka_unit_test_setup_teardown(i8042_ctrl_alt_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(debug_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(boot_marker, setup, teardown),
 	};

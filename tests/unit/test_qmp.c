@@ -49,9 +49,17 @@ static int fake_kick_latency(void *vm, unsigned index, unsigned count, struct co
 	return 0;
 }
 
+static int fake_cad_result, fake_cad_count;
+static int fake_send_ctrl_alt_del(void *vm)
+{
+	(void)vm;
+	fake_cad_count++;
+	return fake_cad_result;
+}
+
 static const struct control_ops fake_ops = {
 	fake_status, fake_stop, fake_cont, fake_quit, fake_reset, fake_cpu_count, fake_cpu_info, fake_fault,
-	fake_forbidden_syscall, fake_kick_latency,
+	fake_forbidden_syscall, fake_kick_latency, fake_send_ctrl_alt_del,
 };
 
 static struct fake_vm vm;
@@ -79,6 +87,36 @@ static const char *ask(const char *request)
 static void negotiate(void)
 {
 	assert_string_equal(ask("{\"execute\": \"qmp_capabilities\"}"), "{\"return\": {}}\r\n");
+}
+
+static void test_send_key(void **state)
+{
+	(void)state;
+	ask("{\"execute\": \"qmp_capabilities\"}");
+	fake_cad_count = fake_cad_result = 0;
+	assert_contains(ask("{\"execute\": \"send-key\", \"arguments\": {\"keys\": [{\"type\": \"qcode\", "
+			    "\"data\": \"ctrl\"}, {\"type\": \"qcode\", \"data\": \"alt\"}, {\"type\": \"qcode\", "
+			    "\"data\": \"delete\"}]}}"), "{\"return\": {}}");
+	assert_int_equal(fake_cad_count, 1);
+	static const char *const refused[] = {
+		"[{\"type\": \"qcode\", \"data\": \"a\"}]",
+		"[{\"type\": \"qcode\", \"data\": \"ctrl\"}, {\"type\": \"qcode\", \"data\": \"alt\"}]",
+		"[{\"type\": \"number\", \"data\": 29}, {\"type\": \"qcode\", \"data\": \"alt\"}, "
+		"{\"type\": \"qcode\", \"data\": \"delete\"}]",
+		"[1, 2, 3]", "[]",
+	};
+	char request[512];
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
+		snprintf(request, sizeof(request), "{\"execute\": \"send-key\", \"arguments\": {\"keys\": %s}}",
+			 refused[i]);
+		assert_contains(ask(request), "\"class\": \"GenericError\"");
+	}
+	assert_int_equal(fake_cad_count, 1);
+	fake_cad_result = -EAGAIN;
+	assert_contains(ask("{\"execute\": \"send-key\", \"arguments\": {\"keys\": [{\"type\": \"qcode\", "
+			    "\"data\": \"delete\"}, {\"type\": \"qcode\", \"data\": \"alt_r\"}, {\"type\": \"qcode\", "
+			    "\"data\": \"ctrl\"}]}}"), "keyboard disabled");
+	assert_contains(ask("{\"execute\": \"send-key\"}"), "Parameter 'keys' is missing");
 }
 
 static void test_greeting(void **state)
@@ -275,6 +313,7 @@ static void test_event(void **state)
 int main(void)
 {
 	struct CMUnitTest tests[64] = {
+		cmocka_unit_test_setup_teardown(test_send_key, setup, NULL),
 		cmocka_unit_test_setup(test_greeting, setup),
 		cmocka_unit_test_setup(test_needs_negotiation, setup),
 		cmocka_unit_test_setup(test_status_stop_cont, setup),
