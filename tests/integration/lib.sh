@@ -18,8 +18,10 @@ fail() {
 }
 
 # Run sprig with a time limit; sets $status, output in $T/out and $T/err.
+# The limit kills (137): SIGTERM would end sprig cleanly with status 0 and
+# pass for a guest that never finished.
 sprig() {
-	timeout "${LIMIT:-60}" "$SPRIG" "$@" >"$T/out" 2>"$T/err" </dev/null
+	timeout -s KILL "${LIMIT:-60}" "$SPRIG" "$@" >"$T/out" 2>"$T/err" </dev/null
 	status=$?
 }
 
@@ -27,7 +29,7 @@ sprig() {
 sprig_with_input() {
 	input=$1
 	shift
-	timeout "${LIMIT:-60}" "$SPRIG" "$@" >"$T/out" 2>"$T/err" <"$input"
+	timeout -s KILL "${LIMIT:-60}" "$SPRIG" "$@" >"$T/out" 2>"$T/err" <"$input"
 	status=$?
 }
 
