@@ -180,7 +180,7 @@ static void zero_page_carries_everything(void **state)
 	static uint8_t initrd[10000];
 	memset(initrd, 0x5a, sizeof(initrd));
 	assert_int_equal(load(sizeof(image)), 0);
-	struct boot_setup s = { "console=ttyS0 quiet", initrd, sizeof(initrd), 2, NULL };
+	struct boot_setup s = { .cmdline = "console=ttyS0 quiet", .initrd = initrd, .initrd_size = sizeof(initrd), .cpus = 2 };
 	assert_int_equal(boot_prepare(&mem, &kernel, &s, why), 0);
 	const uint8_t *zp = zero_page();
 	assert_memory_equal(zp + LINUX_HDR_MAGIC, "HdrS", 4);
@@ -205,7 +205,7 @@ static void e820_is_the_memory_map(void **state)
 	guest_mem_free(&mem);
 	assert_int_equal(guest_mem_init(&mem, 5 * 1024 * MiB), 0);  /* RAM above 4 GiB too */
 	assert_int_equal(load(sizeof(image)), 0);
-	struct boot_setup s = { NULL, NULL, 0, 1, NULL };
+	struct boot_setup s = { .cpus = 1 };
 	assert_int_equal(boot_prepare(&mem, &kernel, &s, why), 0);
 	const uint8_t *zp = zero_page();
 	static const struct { uint64_t addr, size; uint32_t type; } want[] = {
@@ -232,7 +232,7 @@ static void older_protocols_get_no_rsdp_field(void **state)
 	put(LINUX_HDR_VERSION, 0x020c, 2);
 	image[LINUX_HDR_JUMP + 1] = 0x62;  /* 2.12's header ends at 0x264 */
 	assert_int_equal(load(sizeof(image)), 0);
-	struct boot_setup s = { NULL, NULL, 0, 1, NULL };
+	struct boot_setup s = { .cpus = 1 };
 	assert_int_equal(boot_prepare(&mem, &kernel, &s, why), 0);
 	assert_int_equal(get(zero_page(), LINUX_BP_ACPI_RSDP_ADDR, 8), 0);  /* it scans 0xe0000 */
 }
@@ -243,7 +243,7 @@ static void cmdline_longer_than_the_kernel_takes_is_refused(void **state)
 	static char line[300];
 	memset(line, 'x', 256);
 	assert_int_equal(load(sizeof(image)), 0);
-	struct boot_setup s = { line, NULL, 0, 1, NULL };
+	struct boot_setup s = { .cmdline = line, .cpus = 1 };
 	assert_int_equal(boot_prepare(&mem, &kernel, &s, why), -EINVAL);
 	assert_string_equal(why, "command line of 256 bytes; this kernel takes at most 255");
 	line[255] = 0;
@@ -256,7 +256,7 @@ static void initrd_respects_initrd_addr_max(void **state)
 	static uint8_t initrd[8192];
 	put(LINUX_HDR_INITRD_ADDR_MAX, 40 * MiB - 1, 4);
 	assert_int_equal(load(sizeof(image)), 0);
-	struct boot_setup s = { NULL, initrd, sizeof(initrd), 1, NULL };
+	struct boot_setup s = { .initrd = initrd, .initrd_size = sizeof(initrd), .cpus = 1 };
 	assert_int_equal(boot_prepare(&mem, &kernel, &s, why), 0);
 	const uint8_t *zp = zero_page();
 	assert_int_equal(get(zp, LINUX_HDR_RAMDISK_IMAGE, 4) + sizeof(initrd), 40 * MiB);
