@@ -18,6 +18,7 @@ static const struct region pio_map[] = {
 	{ BOOT_MARKER_PORT, 1, boot_marker_access },
 	{ ACPI_SLEEP_PORT, 1, acpi_sleep_access },
 	{ ACPI_RESET_PORT, 1, acpi_reset_access },
+	{ RESET_CONTROL_PORT, 1, reset_control_access },
 };
 
 static const struct region mmio_map[] = {

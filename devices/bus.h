@@ -12,6 +12,8 @@
 #define BOOT_MARKER_MMIO 0xd0000000ull      /* Firecracker until 2025 */
 #define BOOT_MARKER_MMIO_NEW 0xc0000000ull  /* Firecracker now */
 #define BOOT_MARKER_VALUE 123
+#define RESET_CONTROL_PORT 0xcf9
+#define RESET_CONTROL_RESET 0x04
 #define ACPI_SLEEP_ENABLE 0x20   /* SLP_EN; SLP_TYP is bits 2-4 */
 
 /* `value` is the access's bytes, little-endian as the guest wrote them. */
@@ -19,7 +21,7 @@ typedef void device_access_fn(struct devices *d, uint64_t offset, uint8_t *data,
 			      bool write);
 
 device_access_fn uart_access, i8042_data_access, i8042_command_access, debug_exit_access,
-	boot_marker_access, acpi_sleep_access, acpi_reset_access;
+	boot_marker_access, acpi_sleep_access, acpi_reset_access, reset_control_access;
 
 void i8042_init(struct i8042 *k, int irq_fd);
 void i8042_reset(struct i8042 *k);

@@ -56,3 +56,17 @@ void acpi_reset_access(struct devices *d, uint64_t offset, uint8_t *data, unsign
 	else if (data[0] == ACPI_RESET_VALUE)
 		d->stop(d->stop_opaque, SPRIG_EXIT_OK, "guest-reset");
 }
+
+/* The PC's reset control register (port 0xcf9): bit 2 set resets. Linux
+ * comes here when the FADT is hardware-reduced and it was built with EFI
+ * (Debian's kernels): it then prefers EFI reboot, has no EFI runtime, and
+ * falls to this register before a triple fault. */
+void reset_control_access(struct devices *d, uint64_t offset, uint8_t *data, unsigned size,
+			  bool write)
+{
+	(void)offset;
+	if (!write)
+		memset(data, 0, size);
+	else if (data[0] & RESET_CONTROL_RESET)
+		d->stop(d->stop_opaque, SPRIG_EXIT_OK, "guest-reset");
+}

@@ -321,6 +321,12 @@ static void acpi_power_registers(void **state)
 	out8(0x3c1, 1);
 	assert_int_equal(stops, 2);
 	assert_string_equal(last_reason, "guest-reset");
+	assert_int_equal(in8(0xcf9), 0);
+	out8(0xcf9, 0x02);                     /* Linux: "request hard reset" first */
+	assert_int_equal(stops, 2);
+	out8(0xcf9, 0x0e);                     /* then the reset itself */
+	assert_int_equal(stops, 3);
+	assert_string_equal(last_reason, "guest-reset");
 }
 
 static void debug_exit(void **state)
