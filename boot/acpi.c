@@ -19,6 +19,7 @@
 #define DSDT_GPA (BOOT_ACPI_GPA + 0x400)
 #define MADT_GPA (BOOT_ACPI_GPA + 0x2000)
 #define MPTABLE_GPA 0xfc000ull           /* where Linux scans: 0xf0000 - 0xfffff */
+#define RESET_VECTOR_GPA 0xffff0ull      /* F000:FFF0, where a CPU reset starts */
 #define XAPIC_MAX_ID 254u  /* 255 is the xAPIC broadcast id */
 #define ROOT_ENTRIES 2     /* FADT, MADT */
 
@@ -187,6 +188,16 @@ static void build_root_tables(struct guest_mem *mem)
 	memcpy(guest_mem_ptr(mem, RSDP_GPA, sizeof(r)), &r, sizeof(r));
 }
 
+/* There is no firmware, but a kernel's last way to reboot jumps to the
+ * BIOS at F000:FFF0 in real mode (Linux's BOOT_BIOS, after EFI reboot
+ * found no EFI). Instead of zeros to run forever, it finds a reset by
+ * the i8042: mov al, 0xfe; out 0x64, al; then hlt in a loop. */
+static void write_reset_stub(uint8_t *at)
+{
+	static const uint8_t stub[] = { 0xb0, 0xfe, 0xe6, 0x64, 0xf4, 0xeb, 0xfd };
+	memcpy(at, stub, sizeof(stub));
+}
+
 uint64_t boot_acpi_build(struct guest_mem *mem, const struct boot_setup *setup)
 {
 	uint8_t *area = guest_mem_ptr(mem, BOOT_ACPI_GPA, BOOT_ACPI_END - BOOT_ACPI_GPA);
@@ -200,7 +211,8 @@ uint64_t boot_acpi_build(struct guest_mem *mem, const struct boot_setup *setup)
 		return 0;
 	build_fadt(area + (FADT_GPA - BOOT_ACPI_GPA));
 	build_root_tables(mem);
-	if (!mptable_build(mem, MPTABLE_GPA, BOOT_ACPI_END - MPTABLE_GPA, setup))
+	if (!mptable_build(mem, MPTABLE_GPA, RESET_VECTOR_GPA - MPTABLE_GPA, setup))
 		return 0;
+	write_reset_stub(area + (RESET_VECTOR_GPA - BOOT_ACPI_GPA));
 	return RSDP_GPA;
 }

@@ -223,6 +223,14 @@ static void check_mptable(unsigned cpus, const uint32_t *ids, unsigned want_cpus
 	(void)cpus;
 }
 
+/* A jump to the BIOS reset vector finds an i8042 reset, not zeros. */
+static void reset_vector_resets(void **state)
+{
+	(void)state;
+	assert_int_equal(boot_acpi_build(&mem, &(struct boot_setup){ .cpus = 300 }), BOOT_ACPI_GPA);
+	assert_memory_equal(at(0xffff0, 7), "\xb0\xfe\xe6\x64\xf4\xeb\xfd", 7);
+}
+
 static void mptable_lists_cpus(void **state)
 {
 	(void)state;
@@ -245,6 +253,7 @@ int main(void)
 		cmocka_unit_test(aml_package_lengths),
 		cmocka_unit_test(aml_values),
 		cmocka_unit_test_setup_teardown(mptable_lists_cpus, setup, teardown),
+		cmocka_unit_test_setup_teardown(reset_vector_resets, setup, teardown),
 	};
 	return run_group("acpi", tests, ARRAY_SIZE(tests));
 }
