@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct region {
 	uint64_t base, size;
@@ -85,6 +86,22 @@ void devices_reset(struct devices *d)
 {
 	uart_reset(&d->com1);
 	i8042_reset(&d->i8042);
+}
+
+void device_signal(int fd)
+{
+	uint64_t one = 1;
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+		/* An eventfd only refuses when its counter is saturated: the
+		 * other side is already told. */
+	}
+}
+
+void device_irq_level(int irq_fd, bool *raised, bool pending)
+{
+	if (pending && !*raised)
+		device_signal(irq_fd);
+	*raised = pending;
 }
 
 uint64_t devices_now_ns(void)

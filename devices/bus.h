@@ -23,6 +23,15 @@ typedef void device_access_fn(struct devices *d, uint64_t offset, uint8_t *data,
 device_access_fn uart_access, i8042_data_access, i8042_command_access, debug_exit_access,
 	boot_marker_access, acpi_sleep_access, acpi_reset_access, reset_control_access;
 
+/* Write 1 to an eventfd (fd < 0: nothing is connected). */
+void device_signal(int fd);
+
+/* An ISA interrupt line, modelled as a level the device computes: the
+ * irqfd is pulsed on each rising edge, because ISA lines are
+ * edge-triggered; a source that stays pending raises no second interrupt,
+ * as on a PC. `raised` is the level last seen. */
+void device_irq_level(int irq_fd, bool *raised, bool pending);
+
 void i8042_init(struct i8042 *k, int irq_fd);
 void i8042_reset(struct i8042 *k);
 void uart_init(struct uart *uart, int out_fd, int irq_fd, int rx_ready_fd);

@@ -4,12 +4,11 @@
  * (command 0xfe, output port bit 0) and a way in for Ctrl-Alt-Del. No
  * mouse: the DSDT describes only the keyboard, so Linux does not probe
  * for one. Interrupts are edges on IRQ 1, one per byte the guest is to
- * read, like COM1's (uart.c). */
+ * read (device_irq_level). */
 #include "bus.h"
 
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../vmm.h"
 
@@ -35,14 +34,7 @@ static void push(struct i8042 *k, uint8_t byte)
 
 static void update_irq(struct i8042 *k)
 {
-	bool pending = k->count && (k->ctr & CTR_KBD_INT);
-	if (pending && !k->irq_raised && k->irq_fd >= 0) {
-		uint64_t one = 1;
-		if (write(k->irq_fd, &one, sizeof(one)) < 0) {
-			/* saturated: the interrupt is already owed */
-		}
-	}
-	k->irq_raised = pending;
+	device_irq_level(k->irq_fd, &k->irq_raised, k->count && (k->ctr & CTR_KBD_INT));
 }
 
 void i8042_reset(struct i8042 *k)

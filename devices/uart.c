@@ -1,11 +1,8 @@
 /* COM1, a 16550A as Linux's 8250 driver drives it: register file, divisor
  * latch, 16-byte receive FIFO fed from the host console, loopback (the
- * driver's probe), and interrupts on IRQ 4. The transmitter finishes each
- * byte at once; output goes to the console a line at a time.
- *
- * The interrupt output is modelled as a level (pending or not) and the
- * irqfd is pulsed on each rising edge, because ISA IRQ 4 is edge-triggered:
- * a source that stays pending raises no second interrupt, as on a PC. */
+ * driver's probe), and interrupts on IRQ 4 (device_irq_level: edges on an
+ * ISA line). The transmitter finishes each byte at once; output goes to
+ * the console a line at a time. */
 #include "bus.h"
 
 #include <errno.h>
@@ -49,15 +46,6 @@ enum {
 #define MSR_RI 0x40
 #define MSR_DCD 0x80
 
-static void signal_fd(int fd)
-{
-	uint64_t one = 1;
-	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
-		/* An eventfd only refuses when its counter is saturated: the
-		 * other side is already told. */
-	}
-}
-
 /* Host input waits until the guest listens: its driver has enabled the
  * receive interrupt (and is not in loopback, which disconnects the line).
  * Linux's 8250 driver clears the FIFO and reads the data register before
@@ -74,7 +62,7 @@ static void wake_input(struct uart *uart)
 {
 	if (uart->rx_wanted && listening(uart)) {
 		uart->rx_wanted = false;
-		signal_fd(uart->rx_ready_fd);
+		device_signal(uart->rx_ready_fd);
 	}
 }
 
@@ -98,10 +86,7 @@ static uint8_t pending_iir(const struct uart *uart)
 
 static void update_irq(struct uart *uart)
 {
-	bool pending = pending_iir(uart) != IIR_NONE;
-	if (pending && !uart->irq_raised)
-		signal_fd(uart->irq_fd);
-	uart->irq_raised = pending;
+	device_irq_level(uart->irq_fd, &uart->irq_raised, pending_iir(uart) != IIR_NONE);
 }
 
 /* Modem status lines: in loopback they are the MCR outputs, else a modem
