@@ -58,10 +58,9 @@ void acpi_sdt_finish(struct sdt_header *h, const char *signature, uint32_t lengt
 	h->checksum = acpi_checksum(h, length);
 }
 
-/* Append one MADT entry; returns the new length or 0 when out of room. */
-static size_t put(uint8_t *table, size_t len, size_t room, const void *entry, size_t size)
+size_t acpi_table_put(uint8_t *table, size_t len, size_t room, const void *entry, size_t size)
 {
-	if (size > room - len)
+	if (!len || size > room - len)
 		return 0;
 	memcpy(table + len, entry, size);
 	return len + size;
@@ -71,14 +70,14 @@ static size_t madt_cpu(uint8_t *t, size_t len, size_t room, unsigned id)
 {
 	if (id <= XAPIC_MAX_ID) {
 		uint8_t lapic[8] = { 0, 8, (uint8_t)id, (uint8_t)id, 1, 0, 0, 0 };
-		return put(t, len, room, lapic, sizeof(lapic));
+		return acpi_table_put(t, len, room, lapic, sizeof(lapic));
 	}
 	uint8_t x2apic[16] = { 9, 16 };
 	uint32_t enabled = 1;
 	memcpy(x2apic + 4, &id, 4);
 	memcpy(x2apic + 8, &enabled, 4);
 	memcpy(x2apic + 12, &id, 4);
-	return put(t, len, room, x2apic, sizeof(x2apic));
+	return acpi_table_put(t, len, room, x2apic, sizeof(x2apic));
 }
 
 static size_t build_madt(uint8_t *t, size_t room, unsigned cpus, const uint32_t *apic_ids)
@@ -95,12 +94,9 @@ static size_t build_madt(uint8_t *t, size_t room, unsigned cpus, const uint32_t 
 	/* The PIT's IRQ 0 arrives at IOAPIC pin 2, as on every PC. */
 	uint8_t irq0_override[10] = { 2, 10, 0, 0, 2, 0, 0, 0, 0, 0 };
 	uint8_t lint1_nmi[6] = { 4, 6, 0xff, 0, 0, 1 };
-	if (len)
-		len = put(t, len, room, ioapic, sizeof(ioapic));
-	if (len)
-		len = put(t, len, room, irq0_override, sizeof(irq0_override));
-	if (len)
-		len = put(t, len, room, lint1_nmi, sizeof(lint1_nmi));
+	len = acpi_table_put(t, len, room, ioapic, sizeof(ioapic));
+	len = acpi_table_put(t, len, room, irq0_override, sizeof(irq0_override));
+	len = acpi_table_put(t, len, room, lint1_nmi, sizeof(lint1_nmi));
 	if (len)
 		acpi_sdt_finish((struct sdt_header *)t, "APIC", (uint32_t)len, 4);
 	return len;

@@ -23,6 +23,11 @@ struct __attribute__((packed)) sdt_header {
 /* The byte that makes `data` sum to zero. */
 uint8_t acpi_checksum(const void *data, size_t len);
 
+/* Append one entry at `len` of a table with `room` bytes; returns the new
+ * length, or 0 when out of room or when `len` is already 0 (an earlier
+ * append failed), so appends chain without a check between them. */
+size_t acpi_table_put(uint8_t *table, size_t len, size_t room, const void *entry, size_t size);
+
 /* Header fields, then the checksum over `length` bytes already written. */
 void acpi_sdt_finish(struct sdt_header *h, const char *signature, uint32_t length, uint8_t revision);
 

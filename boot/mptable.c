@@ -17,14 +17,6 @@
 #define ISA_BUS 0
 #define MP_HEADER 44
 
-static size_t entry(uint8_t *t, size_t len, size_t room, const uint8_t *bytes, size_t size)
-{
-	if (!len || size > room - len)
-		return 0;
-	memcpy(t + len, bytes, size);
-	return len + size;
-}
-
 static size_t processors(uint8_t *t, size_t len, size_t room, const struct boot_setup *s,
 			 uint16_t *count)
 {
@@ -36,7 +28,7 @@ static size_t processors(uint8_t *t, size_t len, size_t room, const struct boot_
 		uint32_t signature = 0x600, features = 0x201;  /* family 6; FPU, APIC */
 		memcpy(cpu + 4, &signature, 4);
 		memcpy(cpu + 8, &features, 4);
-		len = entry(t, len, room, cpu, sizeof(cpu));
+		len = acpi_table_put(t, len, room, cpu, sizeof(cpu));
 		(*count)++;
 	}
 	return len;
@@ -48,19 +40,19 @@ static size_t isa_routing(uint8_t *t, size_t len, size_t room, uint16_t *count)
 	uint8_t ioapic[8] = { 2, IOAPIC_ID, IOAPIC_VERSION, 1 };
 	uint32_t ioapic_gpa = IOAPIC_GPA;
 	memcpy(ioapic + 4, &ioapic_gpa, 4);
-	len = entry(t, len, room, bus, sizeof(bus));
-	len = entry(t, len, room, ioapic, sizeof(ioapic));
+	len = acpi_table_put(t, len, room, bus, sizeof(bus));
+	len = acpi_table_put(t, len, room, ioapic, sizeof(ioapic));
 	*count += 2;
 	for (uint8_t irq = 0; irq < 16; irq++) {
 		/* type 3: I/O interrupt, INT, conforming polarity and trigger */
 		uint8_t route[8] = { 3, 0, 0, 0, ISA_BUS, irq, IOAPIC_ID, irq == 0 ? 2 : irq };
-		len = entry(t, len, room, route, sizeof(route));
+		len = acpi_table_put(t, len, room, route, sizeof(route));
 		(*count)++;
 	}
 	uint8_t extint[8] = { 4, 3, 0, 0, ISA_BUS, 0, 0xff, 0 };  /* LINT0 of every CPU */
 	uint8_t nmi[8] = { 4, 1, 0, 0, ISA_BUS, 0, 0xff, 1 };     /* LINT1 */
-	len = entry(t, len, room, extint, sizeof(extint));
-	len = entry(t, len, room, nmi, sizeof(nmi));
+	len = acpi_table_put(t, len, room, extint, sizeof(extint));
+	len = acpi_table_put(t, len, room, nmi, sizeof(nmi));
 	*count += 2;
 	return len;
 }
