@@ -183,6 +183,11 @@ static void on_keyboard(unsigned vector, uint64_t error_code, struct idt_frame *
 	irq_eoi();
 }
 
+static bool all_keys_in(void)
+{
+	return key_count == 8;
+}
+
 static void keyboard(void)
 {
 	idt_load();
@@ -193,12 +198,7 @@ static void keyboard(void)
 		cpu_relax();
 	print("testguest: i8042 self test 0x%x\n", inb(0x60));
 	print("testguest: keyboard ready\n");
-	for (;;) {
-		irq_disable();
-		if (key_count == 8)
-			break;
-		__asm__ volatile("sti; hlt");
-	}
+	halt_until(all_keys_in);
 	print("testguest: keys %x %x %x %x %x %x %x %x\n", keys[0], keys[1], keys[2], keys[3], keys[4],
 	      keys[5], keys[6], keys[7]);
 	debug_exit(0);

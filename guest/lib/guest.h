@@ -120,6 +120,8 @@ void irq_route_isa(unsigned pin, unsigned vector);
 void irq_eoi(void);
 static inline void irq_enable(void) { __asm__ volatile("sti"); }
 static inline void irq_disable(void) { __asm__ volatile("cli"); }
+/* Halt until `ready()` holds, with interrupts on only while halted. */
+void halt_until(bool (*ready)(void));
 
 /* uart_input.c: COM1 input by interrupt. start returns once a THR-empty
  * interrupt has come; line blocks (halted) for the next non-empty line. */

@@ -43,3 +43,17 @@ void irq_eoi(void)
 {
 	*lapic_reg(LAPIC_EOI) = 0;
 }
+
+/* Interrupts come in only inside "sti; hlt" (sti's one-instruction shadow),
+ * so a check and the hlt after it cannot race the interrupt it waits for. */
+void halt_until(bool (*ready)(void))
+{
+	for (;;) {
+		irq_disable();
+		if (ready()) {
+			irq_enable();
+			return;
+		}
+		__asm__ volatile("sti; hlt");
+	}
+}

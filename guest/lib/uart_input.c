@@ -36,20 +36,6 @@ static void on_com1(unsigned vector, uint64_t error_code, struct idt_frame *fram
 	irq_eoi();
 }
 
-/* Wait (halted) until `ready` holds; interrupts on while halted only, so
- * the check and the hlt cannot race an interrupt. */
-static void wait_for(bool (*ready)(void))
-{
-	for (;;) {
-		irq_disable();
-		if (ready()) {
-			irq_enable();
-			return;
-		}
-		__asm__ volatile("sti; hlt");
-	}
-}
-
 static bool thre_seen(void) { return thre_interrupts > 0; }
 
 /* Returns once the THR-empty interrupt has arrived; from then on only
@@ -62,7 +48,7 @@ void uart_input_start(void)
 	outb(COM1 + 2, 0x07);  /* FIFO on, both cleared */
 	outb(COM1 + 4, 0x0b);  /* DTR, RTS, OUT2 */
 	outb(COM1 + 1, 0x03);  /* RDI | THRI */
-	wait_for(thre_seen);
+	halt_until(thre_seen);
 	outb(COM1 + 1, 0x01);
 }
 
@@ -78,7 +64,7 @@ unsigned uart_input_line(char *line, unsigned size)
 {
 	unsigned n = 0;
 	while (n + 1 < size) {
-		wait_for(byte_ready);
+		halt_until(byte_ready);
 		uint8_t byte = ring[ring_tail++ % RING];
 		if (ring_head - ring_tail == RING / 2)
 			outb(COM1 + 1, 0x01);  /* room again: receive interrupts back on */
