@@ -231,7 +231,8 @@ void guest_main(void)
 	} else if (!strncmp(action, "boots", 5)) {
 		count_boots(boot_info.cmdline);
 	} else if (!strncmp(action, "triplefault", 11)) {
-		print("testguest: triple fault\n");
+		/* A line without its newline: still buffered when the vCPU dies. */
+		print("testguest: triple fault\ntestguest: last words");
 		triple_fault(action[11] == ':' ? action + 12 : "ud2");
 	} else if (!strncmp(action, "spin", 4)) {
 		all_cpus(AP_SPIN);

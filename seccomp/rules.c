@@ -71,6 +71,7 @@ static const struct rule vcpu[] = {
 	IOCTL(KVM_GET_SREGS, "CR4.MCE before injecting; the crash dump"),
 	IOCTL(KVM_GET_REGS, "the crash dump"),
 	ALLOW("exit", "the thread ends"),
+	ALLOW("poll", "a bounded wait for a full console: the guest's last words before a fatal exit or a reset"),
 	ARG_EQ("rt_tgsigqueueinfo", 2, SIGBUS, "test-only x-sigbus: a SIGBUS to itself"),
 	ARG_EQ("madvise", 2, MADV_HWPOISON, "test-only x-hwpoison"),
 };

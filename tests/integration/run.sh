@@ -108,7 +108,7 @@ done
 for how in ud2 gp; do
 	sprig --kernel "$TESTGUEST" --cmdline "action=triplefault:$how"
 	expect "triple fault ($how with no IDT) ends with status 4 and a register dump" 4 \
-		"out:testguest: triple fault" "err:triple fault" "err:rip " "err:cr0 "
+		"out:testguest: triple fault" "out:testguest: last words" "err:triple fault" "err:rip " "err:cr0 "
 done
 # int3 is one of the instructions an emulating host may refuse
 # (docs/host-notes.md): then KVM reports an emulation failure, exit 6.
