@@ -20,6 +20,17 @@ CMDLINE="console=ttyS0 panic=-1"
 E820_LOW="BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable"
 E820_HIGH="BIOS-e820: [mem 0x0000000000100000-0x000000000fffffff] usable"
 
+# In the nested test VM (QEMU's emulated SVM) a Linux guest now and then
+# triple-faults, or stalls before its first line, under QEMU microvm as
+# under sprig (docs/host-notes.md). There, and only there, a boot that ends
+# so is booted once more and the suite says so (a "note" line).
+# nested_glitch ERR CONSOLE: after a run; $status is its status.
+nested_glitch() {
+	[ -n "${NESTED_VM:-}" ] || return 1
+	{ [ "$status" = 4 ] && grep -q "triple fault" "$1"; } || { [ "$status" = 137 ] && [ ! -s "$2" ]; }
+}
+note_glitch() { echo "note $LABEL: $1: the guest $([ "$status" = 4 ] && echo triple-faulted || echo printed nothing) in the nested test VM (status $status, docs/host-notes.md): booted again"; }
+
 # boot NAME KERNEL CPUS EXTRA-CMDLINE [SPRIG FLAGS...]: one boot, the
 # early-log and init checks; the output stays in $T/NAME.out. With
 # sprig.reboot in EXTRA the guest reboots instead of powering off.
@@ -32,8 +43,14 @@ boot() {
 	*) ending="out:sprig-init: poweroff" how="powers off through ACPI"
 		last="out:ACPI: PM: Preparing to enter system sleep state S5" ;;
 	esac
-	LIMIT=${LINUX_LIMIT:-240} sprig --kernel "$K/$kernel" --initrd "$K/initramfs.gz" --mem $MEM \
-		--cpus "$cpus" --cmdline "$CMDLINE${extra:+ $extra}" --timings "$@"
+	started=$(date +%s)
+	for attempt in 1 2; do
+		LIMIT=${LINUX_LIMIT:-240} sprig --kernel "$K/$kernel" --initrd "$K/initramfs.gz" --mem $MEM \
+			--cpus "$cpus" --cmdline "$CMDLINE${extra:+ $extra}" --timings "$@"
+		[ $attempt = 1 ] && nested_glitch "$T/err" "$T/out" || break
+		note_glitch "$name"
+	done
+	echo "note $LABEL: $name took $(($(date +%s) - started)) s"
 	cp "$T/out" "$T/$name.out"
 	cp "$T/err" "$T/$name.err"
 	what="$name ($kernel, $cpus vCPU$([ "$cpus" = 1 ] || echo s))"
@@ -85,16 +102,18 @@ fi
 
 # Ctrl-Alt-Del from the host (QMP send-key, the i8042): the kernel signals
 # init (/init sets kernel.ctrl-alt-del = 0, as sysvinit does), whose trap
-# reboots; reboot=k, as Firecracker's guests use: Debian's kernel with its
-# default reboot method was once seen hanging after "reboot: machine
-# restart" in the nested VM (docs/host-notes.md).
+# reboots by the kernel's default method.
 . "$here/qmp_lib.sh"
-if "$SOCAT" -V >/dev/null 2>&1; then
-	start_vm --kernel "$K/debian.bz" --initrd "$K/initramfs.gz" --mem $MEM --cmdline "$CMDLINE reboot=k sprig.wait"
+ctrl_alt_del() {
+	start_vm --kernel "$K/debian.bz" --initrd "$K/initramfs.gz" --mem $MEM --cmdline "$CMDLINE sprig.wait"
 	wait_for 240 console_has "sprig-init: waiting"
 	qmp "$CAPS" '{"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": "ctrl"}, {"type": "qcode", "data": "alt"}, {"type": "qcode", "data": "delete"}]}}'
 	wait_for 120 gone "$pid"
 	until_gone
+}
+if "$SOCAT" -V >/dev/null 2>&1; then
+	ctrl_alt_del
+	nested_glitch "$T/err" "$T/console" && note_glitch "Ctrl-Alt-Del" && ctrl_alt_del
 	if [ "$status" = 0 ] && console_has "input: AT Translated Set 2 keyboard" &&
 		console_has "sprig-init: ctrl-alt-del, reboot" && console_has "reboot: Restarting system" &&
 		! grep -q "terminating on" "$T/err"; then
@@ -107,14 +126,18 @@ else
 fi
 
 # A shell typed into: commands on stdin, answers on the console.
-mkfifo "$T/keys"
-(sleep_until() { wait_for 240 grep -q "$1" "$T/out"; }
- sleep_until "sprig-init: shell"; sleep 2
- printf 'echo answer-$((6 * 7))\n'; sleep 2; printf 'exit\n'; sleep 60) >"$T/keys" &
-feeder=$!
-LIMIT=300 sprig_with_input "$T/keys" --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" --mem $MEM \
-	--cmdline "$CMDLINE sprig.shell"
-kill "$feeder" 2>/dev/null
+type_into_shell() {
+	rm -f "$T/keys" && mkfifo "$T/keys"
+	(sleep_until() { wait_for 240 grep -q "$1" "$T/out"; }
+	 sleep_until "sprig-init: shell"; sleep 2
+	 printf 'echo answer-$((6 * 7))\n'; sleep 2; printf 'exit\n'; sleep 60) >"$T/keys" &
+	feeder=$!
+	LIMIT=300 sprig_with_input "$T/keys" --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" --mem $MEM \
+		--cmdline "$CMDLINE sprig.shell"
+	kill "$feeder" 2>/dev/null
+}
+type_into_shell
+nested_glitch "$T/err" "$T/out" && note_glitch "shell" && type_into_shell
 expect "a command typed into the guest shell is answered (console input, IRQ 4)" 0 \
 	"out:answer-42" "out:sprig-init: shell exited"
 
@@ -124,9 +147,21 @@ QEMU=$here/qemu-system-x86_64
 if [ -x "$QEMU" ]; then
 	for kernel in debian.bz minimal.bz; do
 		name=qemu-${kernel%.bz}
-		timeout 300 "$QEMU" -L "$here/qemu-data" -M microvm,acpi=on -accel kvm -cpu host -smp 2 -m $MEM \
-			-nodefaults -no-user-config -nographic -no-reboot -serial stdio -kernel "$K/$kernel" \
-			-initrd "$K/initramfs.gz" -append "$CMDLINE" </dev/null 2>&1 | tr -d '\r' >"$T/$name.out"
+		for attempt in 1 2; do
+			started=$(date +%s)
+			# Normally 15-30 s here; a stalled reference boot must not
+			# eat the suite's budget (docs/host-notes.md).
+			timeout 90 "$QEMU" -L "$here/qemu-data" -M microvm,acpi=on -accel kvm -cpu host -smp 2 -m $MEM \
+				-nodefaults -no-user-config -nographic -no-reboot -serial stdio -kernel "$K/$kernel" \
+				-initrd "$K/initramfs.gz" -append "$CMDLINE" </dev/null 2>&1 | tr -d '\r' >"$T/$name.out"
+			# With -no-reboot a triple fault ends QEMU quietly, mid-boot.
+			grep -q "sprig-init: poweroff" "$T/$name.out" || [ $attempt = 2 ] || [ -z "${NESTED_VM:-}" ] && break
+			echo "note $LABEL: QEMU microvm on $kernel ended before init's poweroff in the nested test VM after $(($(date +%s) - started)) s (docs/host-notes.md; last line: $(tail -n 1 "$T/$name.out" | cut -c1-80)): booted again"
+		done
+		if ! grep -q "sprig-init: poweroff" "$T/$name.out" && [ -n "${NESTED_VM:-}" ]; then
+			echo "SKIP $LABEL: $kernel against QEMU microvm: QEMU's reference boot did not reach init twice in the nested test VM (docs/host-notes.md; last line: $(tail -n 1 "$T/$name.out" | cut -c1-80))"
+			continue
+		fi
 		ours=$T/${kernel%.bz}-bz-2.out
 		same=1
 		# Timestamps differ; the console's CRs (ONLCR) are not the kernel's.
@@ -139,7 +174,8 @@ if [ -x "$QEMU" ]; then
 		if [ $same = 1 ]; then
 			pass "$kernel, 2 vCPUs: version, command line, CPUs from the MADT and init's view equal QEMU microvm's"
 		else
-			fail "$kernel, 2 vCPUs, against QEMU microvm" "lines differ (above)"
+			echo "FAIL $LABEL: $kernel, 2 vCPUs, against QEMU microvm: lines differ (above); QEMU's last lines:"
+			tail -n 5 "$T/$name.out" | sed 's/^/    | /'
 		fi
 	done
 else
