@@ -22,11 +22,12 @@ static void on_com1(unsigned vector, uint64_t error_code, struct idt_frame *fram
 			while (ring_head - ring_tail < RING && (inb(COM1 + 5) & 1))
 				ring[ring_head++ % RING] = inb(COM1);
 			/* Full: leave the rest in the UART, which holds the host back,
-			 * and stop its interrupt until the reader catches up. */
-			if (ring_head - ring_tail == RING) {
-				outb(COM1 + 1, 0);
-				return irq_eoi();
-			}
+			 * and stop its interrupt until the reader catches up. Input
+			 * outranks THR-empty, so a fast host can fill the ring before
+			 * that interrupt ever shows: keep it on until it has, and go
+			 * on asking IIR, as the line stays up for it (no new edge). */
+			if (ring_head - ring_tail == RING)
+				outb(COM1 + 1, thre_interrupts ? 0 : 0x02);
 			break;
 		case 0x02: thre_interrupts++; break;
 		case 0x06: inb(COM1 + 5); break;
