@@ -5,45 +5,17 @@
 # usage: console.sh SPRIG GUEST_DIR [LABEL]
 here=$(dirname "$0")
 . "$here/lib.sh"
-if ! command -v tmux >/dev/null; then
-	echo "SKIP $LABEL: interactive console: tmux is not installed here (the nested test VM has only busybox)"
+. "$here/tmux_lib.sh"
+if ! tmux_available; then
+	echo "SKIP $LABEL: interactive console: no tmux installed here or staged next to console.sh"
 	exit 0
 fi
 SPRIG=$(cd "$(dirname "$SPRIG")" && pwd)/$(basename "$SPRIG")
 TESTGUEST=$(cd "$(dirname "$TESTGUEST")" && pwd)/$(basename "$TESTGUEST")
-# One tmux server per session (a socket reused at once after kill-server
-# has been seen to fail).
-session=0
-tm() { tmux -S "$T/tmux$session" "$@"; }
-trap 'for s in 1 2 3; do tmux -S "$T/tmux$s" kill-server 2>/dev/null; done; rm -rf "$T"' EXIT
-pane_has() { tm capture-pane -p -S -100 2>/dev/null | grep -qF -- "$1"; }
-ended() { [ -s "$T/status" ]; }
 
-# start NAME: sprig with the echo guest in a fresh terminal; the shell
-# around it records the terminal settings before and after, and the status.
+# start: sprig with the echo guest in a fresh terminal.
 start() {
-	rm -f "$T/status" "$T/before" "$T/after"
-	tm kill-server 2>/dev/null
-	session=$((session + 1))
-	tm new-session -d -x 100 -y 40 "stty -a >$T/before; $SPRIG --kernel $TESTGUEST --cmdline action=echo; \
-echo \$? >$T/status.tmp; stty -a >$T/after; mv $T/status.tmp $T/status; sleep 60"
-	wait_for 20 pane_has "type lines, quit ends"
-}
-
-# restored NAME STATUS: sprig ended with STATUS and the terminal is as it was.
-restored() {
-	if ! wait_for 20 ended; then
-		fail "$1" "sprig did not end"
-		tm capture-pane -p | sed 's/^/    | /'
-		return
-	fi
-	if [ "$(cat "$T/status")" != "$2" ]; then
-		fail "$1" "exit status $(cat "$T/status"), expected $2"
-	elif ! cmp -s "$T/before" "$T/after"; then
-		fail "$1" "terminal settings differ after sprig: $(diff "$T/before" "$T/after" | tr '\n' ' ')"
-	else
-		pass "$1"
-	fi
+	in_terminal 20 "type lines, quit ends" "$SPRIG --kernel $TESTGUEST --cmdline action=echo"
 }
 
 if ! start; then
@@ -69,6 +41,5 @@ start || fail "Ctrl-A Ctrl-A" "the guest never asked for input"
 tm send-keys C-a C-a "after escape" Enter
 if wait_for 20 pane_has "after escape" && ! ended; then pass "Ctrl-A Ctrl-A sends one Ctrl-A"
 else fail "Ctrl-A Ctrl-A sends one Ctrl-A" "no echo or sprig ended"; fi
-shell=$(tm display-message -p '#{pane_pid}')
-kill -TERM $(pgrep -P "$shell" -x "$(basename "$SPRIG" | cut -c1-15)")
+kill -TERM "$(cat "$T/pid")"
 restored "SIGTERM ends sprig with status 0, terminal restored" 0

@@ -141,6 +141,43 @@ nested_glitch "$T/err" "$T/out" && note_glitch "shell" && type_into_shell
 expect "a command typed into the guest shell is answered (console input, IRQ 4)" 0 \
 	"out:answer-42" "out:sprig-init: shell exited"
 
+# The same as a person does it: sprig in a terminal (tmux), a command
+# typed into the guest's shell, its answer on the screen, `exit` powers
+# off, the terminal is as it was.
+. "$here/tmux_lib.sh"
+if tmux_available; then
+	abs_sprig=$(cd "$(dirname "$SPRIG")" && pwd)/$(basename "$SPRIG")
+	abs_k=$(cd "$K" && pwd)
+	shell_in_terminal() {
+		in_terminal 240 "sprig-init: shell" "$abs_sprig --kernel $abs_k/minimal.bz --initrd $abs_k/initramfs.gz \
+--mem $MEM --cmdline '$CMDLINE sprig.shell'"
+	}
+	# Status 4: a triple fault, which the nested VM causes now and then.
+	shell_in_terminal
+	up=$?
+	if [ $up != 0 ] && [ -n "${NESTED_VM:-}" ] && [ "$(cat "$T/status" 2>/dev/null)" = 4 ]; then
+		status=4 && note_glitch "shell in tmux" && shell_in_terminal
+		up=$?
+	fi
+	if [ $up = 0 ]; then
+		sleep 2
+		tm send-keys 'echo typed-$((6 * 7))' Enter
+		if wait_for 30 pane_has "typed-42"; then
+			pass "keys typed in a terminal (tmux) reach the Linux shell and its answer comes back"
+		else
+			echo "FAIL $LABEL: keys typed in a terminal reach the Linux shell: no answer"
+			tm capture-pane -p | tail -n 10 | sed 's/^/    | /'
+		fi
+		tm send-keys 'exit' Enter
+		restored "exit in the Linux shell powers off: sprig exits 0, terminal restored" 0 60
+	else
+		echo "FAIL $LABEL: Linux shell in a terminal (tmux): no shell prompt; the pane:"
+		tm capture-pane -p 2>&1 | tail -n 10 | sed 's/^/    | /'
+	fi
+else
+	echo "SKIP $LABEL: Linux shell in a terminal: no tmux here or staged next to linux.sh"
+fi
+
 # QEMU microvm on the same kernel and initramfs: the reference for what
 # the kernel should say. Where QEMU is staged (the nested VM: under KVM).
 QEMU=$here/qemu-system-x86_64
