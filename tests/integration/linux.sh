@@ -29,7 +29,17 @@ nested_glitch() {
 	[ -n "${NESTED_VM:-}" ] || return 1
 	{ [ "$status" = 4 ] && grep -q "triple fault" "$1"; } || { [ "$status" = 137 ] && [ ! -s "$2" ]; }
 }
-note_glitch() { echo "note $LABEL: $1: the guest $([ "$status" = 4 ] && echo triple-faulted || echo printed nothing) in the nested test VM (status $status, docs/host-notes.md): booted again"; }
+# again_after_glitch NAME ERR CONSOLE COMMAND...: COMMAND, and once more,
+# with a note, when it ended by such a glitch; returns COMMAND's status.
+again_after_glitch() {
+	glitch_name=$1 glitch_err=$2 glitch_console=$3
+	shift 3
+	"$@" && return 0
+	nested_glitch "$glitch_err" "$glitch_console" || return 1
+	echo "note $LABEL: $glitch_name: the guest $([ "$status" = 4 ] && echo triple-faulted || echo printed nothing) in the nested test VM (status $status, docs/host-notes.md): booted again"
+	"$@"
+}
+linux_boot() { LIMIT=${LINUX_LIMIT:-240} sprig "$@"; [ "$status" = 0 ]; }
 
 # boot NAME KERNEL CPUS EXTRA-CMDLINE [SPRIG FLAGS...]: one boot, the
 # early-log and init checks; the output stays in $T/NAME.out. With
@@ -44,12 +54,8 @@ boot() {
 		last="out:ACPI: PM: Preparing to enter system sleep state S5" ;;
 	esac
 	started=$(date +%s)
-	for attempt in 1 2; do
-		LIMIT=${LINUX_LIMIT:-240} sprig --kernel "$K/$kernel" --initrd "$K/initramfs.gz" --mem $MEM \
-			--cpus "$cpus" --cmdline "$CMDLINE${extra:+ $extra}" --timings "$@"
-		[ $attempt = 1 ] && nested_glitch "$T/err" "$T/out" || break
-		note_glitch "$name"
-	done
+	again_after_glitch "$name" "$T/err" "$T/out" linux_boot --kernel "$K/$kernel" --initrd "$K/initramfs.gz" \
+		--mem $MEM --cpus "$cpus" --cmdline "$CMDLINE${extra:+ $extra}" --timings "$@"
 	echo "note $LABEL: $name took $(($(date +%s) - started)) s"
 	cp "$T/out" "$T/$name.out"
 	cp "$T/err" "$T/$name.err"
@@ -110,10 +116,10 @@ ctrl_alt_del() {
 	qmp "$CAPS" '{"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": "ctrl"}, {"type": "qcode", "data": "alt"}, {"type": "qcode", "data": "delete"}]}}'
 	wait_for 120 gone "$pid"
 	until_gone
+	[ "$status" = 0 ]
 }
 if "$SOCAT" -V >/dev/null 2>&1; then
-	ctrl_alt_del
-	nested_glitch "$T/err" "$T/console" && note_glitch "Ctrl-Alt-Del" && ctrl_alt_del
+	again_after_glitch "Ctrl-Alt-Del" "$T/err" "$T/console" ctrl_alt_del
 	if [ "$status" = 0 ] && console_has "input: AT Translated Set 2 keyboard" &&
 		console_has "sprig-init: ctrl-alt-del, reboot" && console_has "reboot: Restarting system" &&
 		! grep -q "terminating on" "$T/err"; then
@@ -135,9 +141,9 @@ type_into_shell() {
 	LIMIT=300 sprig_with_input "$T/keys" --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" --mem $MEM \
 		--cmdline "$CMDLINE sprig.shell"
 	kill "$feeder" 2>/dev/null
+	[ "$status" = 0 ]
 }
-type_into_shell
-nested_glitch "$T/err" "$T/out" && note_glitch "shell" && type_into_shell
+again_after_glitch "shell" "$T/err" "$T/out" type_into_shell
 expect "a command typed into the guest shell is answered (console input, IRQ 4)" 0 \
 	"out:answer-42" "out:sprig-init: shell exited"
 
@@ -148,18 +154,16 @@ expect "a command typed into the guest shell is answered (console input, IRQ 4)"
 if tmux_available; then
 	abs_sprig=$(cd "$(dirname "$SPRIG")" && pwd)/$(basename "$SPRIG")
 	abs_k=$(cd "$K" && pwd)
+	# sprig's stderr and the console are both the pane; $status is sprig's
+	# if it already ended.
 	shell_in_terminal() {
 		in_terminal 240 "sprig-init: shell" "$abs_sprig --kernel $abs_k/minimal.bz --initrd $abs_k/initramfs.gz \
---mem $MEM --cmdline '$CMDLINE sprig.shell'"
+--mem $MEM --cmdline '$CMDLINE sprig.shell'" && return 0
+		status=$(cat "$T/status" 2>/dev/null)
+		tm capture-pane -p -S -200 >"$T/pane" 2>&1
+		return 1
 	}
-	# Status 4: a triple fault, which the nested VM causes now and then.
-	shell_in_terminal
-	up=$?
-	if [ $up != 0 ] && [ -n "${NESTED_VM:-}" ] && [ "$(cat "$T/status" 2>/dev/null)" = 4 ]; then
-		status=4 && note_glitch "shell in tmux" && shell_in_terminal
-		up=$?
-	fi
-	if [ $up = 0 ]; then
+	if again_after_glitch "shell in tmux" "$T/pane" "$T/pane" shell_in_terminal; then
 		sleep 2
 		tm send-keys 'echo typed-$((6 * 7))' Enter
 		if wait_for 30 pane_has "typed-42"; then
