@@ -57,6 +57,15 @@ static int check_header(const uint8_t *image, size_t size, char *why)
 	return 0;
 }
 
+/* (start + size) in MiB, rounded up; saturates for a hostile start. */
+static uint64_t mib_rounded_up(uint64_t start, uint64_t size)
+{
+	uint64_t mib = 1 << 20;
+	if (start > UINT64_MAX - size - (mib - 1))
+		return UINT64_MAX >> 20;
+	return (start + size + mib - 1) >> 20;
+}
+
 /* Where the protected-mode kernel goes: its preferred address. A
  * relocatable kernel runs at max(load, LOAD_PHYSICAL_ADDR = pref_address)
  * anyway, and one that is not relocatable must be there; either needs
@@ -70,14 +79,16 @@ static int place_kernel(const struct guest_mem *mem, const uint8_t *image, uint6
 	uint32_t align = get32(image, LINUX_HDR_KERNEL_ALIGNMENT);
 	if (pref < LINUX_LOAD_MIN)
 		pref = LINUX_LOAD_MIN;
-	if (image[LINUX_HDR_RELOCATABLE] && align && (align & (align - 1)) == 0 && align <= (1u << 30))
-		pref = (pref + align - 1) & ~(uint64_t)(align - 1);
 	uint64_t need = init_size > payload ? init_size : payload;
+	/* Rounding up is only done below the end of RAM (< 3 GiB, alignment at
+	 * most 1 GiB), so a hostile pref_address cannot wrap it to 0. */
+	if (pref < mem->low_size && image[LINUX_HDR_RELOCATABLE] && align && (align & (align - 1)) == 0 &&
+	    align <= (1u << 30))
+		pref = (pref + align - 1) & ~(uint64_t)(align - 1);
 	if (pref >= mem->low_size || need > mem->low_size - pref)
 		return boot_fail(why, "the kernel needs RAM up to %" PRIu64 " MiB (0x%" PRIx64 " + init_size %"
 			    PRIu64 " KiB); the guest has %" PRIu64 " MiB below 3 GiB",
-			    pref > UINT64_MAX - need ? UINT64_MAX >> 20 : (pref + need + (1 << 20) - 1) >> 20,
-			    pref, need >> 10, mem->low_size >> 20);
+			    mib_rounded_up(pref, need), pref, need >> 10, mem->low_size >> 20);
 	*load = pref;
 	*end = pref + need;
 	return 0;

@@ -136,6 +136,12 @@ static void many_setup_sects(void) { image[LINUX_HDR_SETUP_SECTS] = 200; }
 static void syssize_too_big(void) { put(LINUX_HDR_SYSSIZE, PAYLOAD / 16 + 1, 4); }
 static void init_size_too_big(void) { put(LINUX_HDR_INIT_SIZE, 60 * MiB, 4); }
 static void pref_beyond_ram(void) { put(LINUX_HDR_PREF_ADDRESS, 0xfffffffffffff000ull, 8); }
+/* Rounded up to kernel_alignment, this pref_address would wrap to 0. */
+static void pref_wraps_when_aligned(void)
+{
+	put(LINUX_HDR_PREF_ADDRESS, UINT64_MAX, 8);
+	image[LINUX_HDR_RELOCATABLE] = 1;
+}
 static void nothing(void) {}
 
 static const struct bad_case bad_cases[] = {
@@ -150,6 +156,8 @@ static const struct bad_case bad_cases[] = {
 	{ "refused: syssize beyond the file", syssize_too_big, 0, "truncated: the setup header says 12304" },
 	{ "refused: init_size beyond RAM", init_size_too_big, 0, "the kernel needs RAM up to 76 MiB" },
 	{ "refused: pref_address beyond RAM", pref_beyond_ram, 0, "the kernel needs RAM up to" },
+	{ "refused: relocatable, pref_address wrapping when aligned", pref_wraps_when_aligned, 0,
+	  "the kernel needs RAM up to 17592186044415 MiB (0xffffffffffffffff" },
 	{ "refused: cut inside the header", nothing, 0x230, "setup header of 620 bytes is malformed or runs past" },
 	{ "refused: cut before the magic", nothing, 0x203, "not an ELF or bzImage" },
 	{ "refused: only the setup sectors", nothing, SETUP, "truncated: 1024 bytes of setup code" },
