@@ -43,6 +43,8 @@ static int check_header(const uint8_t *image, size_t size, char *why)
 {
 	if (!boot_is_bzimage(image, size))
 		return boot_fail(why, "not a bzImage (no boot flag and HdrS signature)");
+	if (size < LINUX_HDR_VERSION + 2)
+		return boot_fail(why, "truncated: the file ends at %zu bytes, inside the setup header", size);
 	uint16_t version = get16(image, LINUX_HDR_VERSION);
 	if (version < LINUX_MIN_VERSION)
 		return boot_fail(why, "Linux boot protocol %u.%02u is too old: the 64-bit entry needs 2.12",

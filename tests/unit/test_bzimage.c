@@ -160,6 +160,8 @@ static const struct bad_case bad_cases[] = {
 	  "the kernel needs RAM up to 17592186044415 MiB (0xffffffffffffffff" },
 	{ "refused: cut inside the header", nothing, 0x230, "setup header of 620 bytes is malformed or runs past" },
 	{ "refused: cut before the magic", nothing, 0x203, "not an ELF or bzImage" },
+	{ "refused: cut after the magic, before the version", nothing, LINUX_HDR_VERSION + 1,
+	  "truncated: the file ends at 519 bytes, inside the setup header" },
 	{ "refused: only the setup sectors", nothing, SETUP, "truncated: 1024 bytes of setup code" },
 	{ "refused: cut in the kernel", nothing, SETUP + 0x300, "truncated: the setup header says 12288" },
 	{ "refused: kernel short of its 64-bit entry", nothing, SETUP + 0x200,
