@@ -29,7 +29,7 @@
 
 enum boot_protocol {
 	BOOT_PVH,      /* 32-bit protected mode, %ebx = hvm_start_info */
-	BOOT_ELF64,    /* long mode, identity mapped, %rdi = hvm_start_info */
+	BOOT_ELF64,    /* long mode, identity mapped, %rdi = hvm_start_info, %rsi = boot_params */
 	BOOT_LINUX64,  /* bzImage: long mode, identity mapped, %rsi = boot_params */
 };
 
@@ -47,7 +47,8 @@ struct boot_kernel {
 #define BOOT_WHY_SIZE 160
 
 /* Load an ELF64 x86-64 image into guest memory. A XEN_ELFNOTE_PHYS32_ENTRY
- * note selects PVH; otherwise e_entry is entered in long mode. On failure,
+ * note selects PVH; otherwise e_entry (virtual, or else physical as in
+ * Linux's vmlinux) is entered in long mode. On failure,
  * returns -ENOEXEC (or -EINVAL) and says why in `why`. */
 int boot_elf_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 		  struct boot_kernel *kernel, char *why);

@@ -149,7 +149,10 @@ int boot_elf_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 		kernel->entry = pvh_entry;
 		return 0;
 	}
-	if (!find_loaded(image, &eh, eh.e_entry, 1, &kernel->entry))
+	/* e_entry is virtual, as the ELF spec has it; Linux's vmlinux links it
+	 * to the physical startup_64 instead, which is where loaders enter it. */
+	if (!find_loaded(image, &eh, eh.e_entry, 1, &kernel->entry) &&
+	    !find_loaded(image, &eh, eh.e_entry, 0, &kernel->entry))
 		return boot_fail(why, "ELF entry 0x%" PRIx64 " is outside the loaded image", eh.e_entry);
 	if (kernel->entry >= MEM_MMIO_GAP_START)
 		return boot_fail(why, "ELF entry 0x%" PRIx64 " is not identity mapped (above 3 GiB)", kernel->entry);

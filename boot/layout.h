@@ -27,6 +27,8 @@ struct boot_layout {
 /* The highest address the kernel lets its initrd reach. */
 uint64_t boot_initrd_highest(const struct boot_kernel *kernel);
 
+/* The zero page for a bzImage, and for a plain ELF64 (with a setup header
+ * made up by sprig), which a Linux vmlinux entered at startup_64 reads. */
 int boot_write_zero_page(struct guest_mem *mem, const struct boot_kernel *kernel,
 			 const struct boot_layout *layout, char *why);
 

@@ -31,6 +31,7 @@
 #define LINUX_HDRS 0x53726448u          /* "HdrS" */
 #define LINUX_MIN_VERSION 0x020c        /* 2.12: xloadflags, XLF_KERNEL_64 */
 #define LINUX_RSDP_VERSION 0x020e       /* 2.14: acpi_rsdp_addr */
+#define LINUX_DEFAULT_VERSION 0x020f    /* 2.15: the header given to a plain ELF64 */
 #define LINUX_LOADED_HIGH 0x01
 #define LINUX_XLF_KERNEL_64 0x0001
 #define LINUX_XLF_CAN_BE_LOADED_ABOVE_4G 0x0002

@@ -154,10 +154,12 @@ int boot_prepare(struct guest_mem *mem, const struct boot_kernel *kernel,
 	int err = write_common(mem, kernel, setup, &l, why);
 	if (err)
 		return err;
-	if (kernel->protocol == BOOT_LINUX64)
+	/* A plain ELF64 gets both: hvm_start_info for our ABI, the zero page
+	 * for a Linux vmlinux entered at startup_64. */
+	if (kernel->protocol != BOOT_LINUX64 && write_start_info(mem, &l))
+		return -EINVAL;
+	if (kernel->protocol != BOOT_PVH)
 		err = boot_write_zero_page(mem, kernel, &l, why);
-	else if (write_start_info(mem, &l))
-		err = -EINVAL;
 	if (err)
 		return err;
 	return kernel->protocol == BOOT_PVH ? 0 : write_page_tables(mem);

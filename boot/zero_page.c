@@ -37,6 +37,27 @@ uint64_t boot_initrd_highest(const struct boot_kernel *k)
 	return max ? max : 0x37ffffff;  /* the protocol's default before 2.03 */
 }
 
+static void header_put(struct boot_kernel *k, size_t offset, uint32_t v, size_t bytes)
+{
+	memcpy(k->linux_header + (offset - LINUX_SETUP_HEADER), &v, bytes);
+}
+
+/* A plain ELF64 has no setup header: the one a boot loader would give a
+ * Linux vmlinux entered at startup_64 (as Firecracker boots vmlinux). */
+static void default_header(struct boot_kernel *k)
+{
+	memset(k->linux_header, 0, sizeof(k->linux_header));
+	k->linux_header_size = LINUX_SETUP_HEADER_MAX - LINUX_SETUP_HEADER;
+	header_put(k, LINUX_BOOT_FLAG, 0xaa55, 2);
+	header_put(k, LINUX_HDR_MAGIC, LINUX_HDRS, 4);
+	header_put(k, LINUX_HDR_VERSION, LINUX_DEFAULT_VERSION, 2);
+	header_put(k, LINUX_HDR_LOADFLAGS, LINUX_LOADED_HIGH, 1);
+	header_put(k, LINUX_HDR_INITRD_ADDR_MAX, MEM_MMIO_GAP_START - 1, 4);  /* where prepare.c puts it */
+	header_put(k, LINUX_HDR_KERNEL_ALIGNMENT, 0x200000, 4);
+	header_put(k, LINUX_HDR_XLOADFLAGS, LINUX_XLF_KERNEL_64, 2);
+	header_put(k, LINUX_HDR_CMDLINE_SIZE, BOOT_CMDLINE_MAX - 1, 4);
+}
+
 static void write_e820(uint8_t *zp, const struct boot_layout *l)
 {
 	unsigned n = l->range_count < LINUX_E820_MAX ? l->range_count : LINUX_E820_MAX;
@@ -55,6 +76,12 @@ int boot_write_zero_page(struct guest_mem *mem, const struct boot_kernel *k,
 	uint8_t *zp = guest_mem_ptr(mem, BOOT_ZERO_PAGE_GPA, LINUX_ZERO_PAGE_SIZE);
 	if (!zp)
 		return -EINVAL;
+	struct boot_kernel elf64;
+	if (k->protocol == BOOT_ELF64) {
+		elf64 = *k;
+		default_header(&elf64);
+		k = &elf64;
+	}
 	uint32_t cmdline_size = header32(k, LINUX_HDR_CMDLINE_SIZE);
 	if (l->cmdline_len > cmdline_size) {
 		snprintf(why, BOOT_WHY_SIZE, "command line of %zu bytes; this kernel takes at most %" PRIu32,

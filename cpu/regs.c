@@ -64,6 +64,7 @@ int vcpu_set_boot_regs(struct vcpu *v, const struct boot_kernel *kernel)
 		r.rbx = BOOT_START_INFO_GPA;  /* PVH: %ebx = hvm_start_info */
 		if (long_mode) {
 			r.rdi = BOOT_START_INFO_GPA;
+			r.rsi = BOOT_ZERO_PAGE_GPA;  /* for a Linux vmlinux's startup_64 */
 			r.rsp = BOOT_STACK_TOP_GPA;
 		}
 	}

@@ -14,7 +14,14 @@ $(CPUID_DIFF): tests/integration/cpuid_diff.c cpu/cpuid_walk.h | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
-test: $(BUILD)/sprig $(BUILD)/asan/sprig guests $(UNIT_TESTS) $(FUZZ_TARGETS) $(QMP_DRIVE) $(CPUID_DIFF) | $(DEPS_STAMP)
+# The minimal kernel as a vmlinux without CONFIG_PVH (its PVH note retyped).
+WITHOUT_PVH_NOTE := $(BUILD)/tests/without_pvh_note
+$(WITHOUT_PVH_NOTE): tests/integration/without_pvh_note.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
+test: $(BUILD)/sprig $(BUILD)/asan/sprig guests $(UNIT_TESTS) $(FUZZ_TARGETS) $(QMP_DRIVE) $(CPUID_DIFF) \
+	$(WITHOUT_PVH_NOTE) | $(DEPS_STAMP)
 	@BUILD=$(BUILD) tests/run
 
 # A longer fuzzing session than make test's: FUZZ_SECONDS per target (default 600).

@@ -70,6 +70,12 @@ bool boot_info_read(uint64_t start_info)
 	return true;
 }
 
+void boot_info_reset(void)
+{
+	memset(&boot_info, 0, sizeof(boot_info));
+	memset(handover, 0, sizeof(handover));
+}
+
 /* The zero page: offsets from the kernel's boot protocol. */
 bool boot_info_read_linux(uint64_t zero_page)
 {

@@ -1,6 +1,6 @@
-/* Plain ELF64 entry: long mode, identity mapped, %rdi = hvm_start_info.
- * Switch to our GDT and stack; keep the VMM's page tables (CR3 is what APs
- * will load too). */
+/* Plain ELF64 entry: long mode, identity mapped, %rdi = hvm_start_info,
+ * %rsi = boot_params (what a Linux vmlinux reads). Switch to our GDT and
+ * stack; keep the VMM's page tables (CR3 is what APs will load too). */
 #include "layout.h"
 
 	.section .text.entry, "ax"
@@ -10,7 +10,7 @@ _start:
 	cli
 	cld
 	switch_to_guest_gdt
-	call guest_start
+	call guest_start_elf64
 2:	cli
 	hlt
 	jmp 2b

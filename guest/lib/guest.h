@@ -80,6 +80,7 @@ struct boot_info {
 extern struct boot_info boot_info;
 bool boot_info_read(uint64_t start_info);
 bool boot_info_read_linux(uint64_t zero_page);
+void boot_info_reset(void);
 void boot_info_print_memmap(void);
 bool boot_info_overlaps(uint64_t start, uint64_t end);
 

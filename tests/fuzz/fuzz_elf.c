@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../boot/boot.h"
+#include "../../boot/linux.h"
 #include "../../boot/start_info.h"
 
 #define RAM_SIZE (8 * MEM_MiB)
@@ -41,14 +42,23 @@ static void check_boot_data(const struct boot_kernel *k, size_t initrd_size)
 	if (!mod || mod->size != initrd_size || mod->paddr % 4096 || mod->paddr < k->image_end ||
 	    !guest_mem_ptr(&mem, mod->paddr, mod->size))
 		abort();
+	if (k->protocol != BOOT_ELF64)
+		return;
+	/* A plain ELF64 also gets the zero page a Linux vmlinux reads. */
+	const uint8_t *zp = guest_mem_ptr(&mem, BOOT_ZERO_PAGE_GPA, LINUX_ZERO_PAGE_SIZE);
+	uint32_t ramdisk, ramdisk_size;
+	memcpy(&ramdisk, zp + LINUX_HDR_RAMDISK_IMAGE, 4);
+	memcpy(&ramdisk_size, zp + LINUX_HDR_RAMDISK_SIZE, 4);
+	if (memcmp(zp + LINUX_HDR_MAGIC, "HdrS", 4) || ramdisk != mod->paddr || ramdisk_size != mod->size ||
+	    zp[LINUX_BP_E820_ENTRIES] != si->memmap_entries)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!mem.hva && guest_mem_init(&mem, RAM_SIZE))
 		abort();
-	/* An exact-size heap copy, 16-byte aligned as the loader needs (it
-	 * reads headers in place): ASan sees any read past the end. */
+	/* An exact-size heap copy: ASan sees any read past the end. */
 	uint8_t *image = malloc(size ? size : 1);
 	memcpy(image, data, size);
 	struct boot_kernel kernel;

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Real Linux kernels under sprig: Debian's cloud kernel and the minimal
-# microVM kernel (tools/guest-kernel), as bzImage and as PVH vmlinux, with
-# 1 and 2 vCPUs, booted with the busybox initramfs whose /init reports what
-# it sees (tools/guest-init) and powers off. Checks the kernel's early log
+# microVM kernel (tools/guest-kernel), as bzImage, as PVH vmlinux and as
+# a vmlinux without PVH, with 1 and 2 vCPUs, booted with the busybox
+# initramfs whose /init reports what it sees (tools/guest-init) and
+# powers off. Checks the kernel's early log
 # (its version line, our command line, the e820 map sprig built, the CPUs
 # it found in the MADT), then userspace: /proc/cpuinfo's CPU count and the
 # model's flags, /proc/meminfo, the boot marker, ACPI power off (exit 0),
 # reboot, Ctrl-Alt-Del through the i8042 and a shell typed into.
 # usage: linux.sh SPRIG KERNEL_DIR [LABEL]
-#   KERNEL_DIR: debian.bz debian.elf minimal.bz minimal.elf initramfs.gz
+#   KERNEL_DIR: debian.bz debian.elf minimal.bz minimal.elf minimal-nopvh.elf
+#   initramfs.gz
 #   (what tests/run stages); missing kernels are a FAIL, not a skip.
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -79,7 +81,7 @@ boot() {
 	fi
 }
 
-for k in debian.bz debian.elf minimal.bz minimal.elf initramfs.gz; do
+for k in debian.bz debian.elf minimal.bz minimal.elf minimal-nopvh.elf initramfs.gz; do
 	[ -s "$K/$k" ] || { fail "Linux guests" "$K/$k missing (tools/guest-kernel)"; exit 0; }
 done
 
@@ -92,6 +94,10 @@ boot debian-bz-1 debian.bz 1 "sprig.reboot"
 boot debian-pvh-2 debian.elf 2 "" --cpu host,-cx16
 boot minimal-bz-2 minimal.bz 2 ""
 boot minimal-pvh-1 minimal.elf 1 "sprig.reboot"
+# A vmlinux without CONFIG_PVH (the same kernel, its PVH note retyped by
+# without_pvh_note): entered at its physical e_entry, startup_64, with
+# %rsi = boot_params, as Firecracker boots vmlinux.
+boot minimal-vmlinux-2 minimal-nopvh.elf 2 ""
 
 # The CPU model reaches Linux: a feature removed from the model is gone
 # from /proc/cpuinfo, one kept is there.

@@ -31,17 +31,26 @@ expect "command line reaches the guest" 0 "out:cmdline: quiet answer=42 path=/a#
 
 # --- the same hello as a Linux bzImage: the 64-bit boot protocol
 HELLO_BZ=$GUESTS/hello.bzimage
-sprig --kernel "$HELLO" --cpus 2 --mem 5G --cmdline "console=ttyS0 x=1"
-grep -E '^(memory|memmap|cmdline|cpus):' "$T/out" >"$T/pvh.view"
-sprig --kernel "$HELLO_BZ" --cpus 2 --mem 5G --cmdline "console=ttyS0 x=1"
-grep -E '^(memory|memmap|cmdline|cpus):' "$T/out" >"$T/linux.view"
-if [ "$status" = 0 ] && has_out "boot: linux boot_params (64-bit boot protocol)" &&
-	[ -s "$T/linux.view" ] && cmp -s "$T/pvh.view" "$T/linux.view"; then
-	pass "bzImage: boot_params give the guest the e820 map, command line and vCPUs PVH gives ($(wc -l <"$T/linux.view") lines)"
-else
-	diff "$T/pvh.view" "$T/linux.view" >"$T/err" 2>&1
-	fail "bzImage boot (64-bit boot protocol)" "exit status $status, or a view unlike PVH's"
-fi
+# same_as_pvh WHAT KERNEL CMDLINE: hello as KERNEL, going by boot_params,
+# sees the memory map, command line and vCPUs that PVH's hvm_start_info gives.
+same_as_pvh() {
+	sprig --kernel "$HELLO" --cpus 2 --mem 5G --cmdline "$3"
+	grep -E '^(memory|memmap|cmdline|cpus):' "$T/out" >"$T/pvh.view"
+	sprig --kernel "$2" --cpus 2 --mem 5G --cmdline "$3"
+	grep -E '^(memory|memmap|cmdline|cpus):' "$T/out" >"$T/linux.view"
+	if [ "$status" = 0 ] && has_out "boot: linux boot_params (64-bit boot protocol)" &&
+		[ -s "$T/linux.view" ] && cmp -s "$T/pvh.view" "$T/linux.view"; then
+		pass "$1 ($(wc -l <"$T/linux.view") lines)"
+	else
+		diff "$T/pvh.view" "$T/linux.view" >"$T/err" 2>&1
+		fail "$1" "exit status $status, or a view unlike PVH's"
+	fi
+}
+same_as_pvh "bzImage: boot_params give the guest the e820 map, command line and vCPUs PVH gives" \
+	"$HELLO_BZ" "console=ttyS0 x=1"
+# A plain ELF64 also gets %rsi = boot_params, which a Linux vmlinux reads.
+same_as_pvh "plain ELF64: the boot_params in %rsi say what hvm_start_info says" \
+	"$HELLO64" "console=ttyS0 x=1 boot=linux"
 # The initrd, byte for byte, through each boot protocol.
 head -c 6000 "$HELLO" >"$T/small.initrd"
 initrd_sum=$(cksum <"$T/small.initrd" | cut -d' ' -f1)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "../../boot/boot.h"
+#include "../../boot/linux.h"
 #include "../../boot/start_info.h"
 
 #define PAGE 4096ull
@@ -557,6 +558,45 @@ static void elf64_page_tables_identity_map_4g(void **state)
 		assert_int_equal(pdpt[i], 0);  /* nothing above 4 GiB */
 }
 
+/* A plain ELF64 may be a Linux vmlinux entered at startup_64, which reads
+ * boot_params from %rsi: it gets a zero page with a made-up setup header,
+ * saying what hvm_start_info says, besides hvm_start_info itself. */
+static void elf64_gets_a_zero_page_too(void **state)
+{
+	(void)state;
+	fresh(64 * MEM_MiB, &elf64);
+	static char longest[BOOT_CMDLINE_MAX];
+	memset(longest, 'x', BOOT_CMDLINE_MAX - 1);
+	static const uint8_t initrd[5000] = { 7 };
+	struct boot_setup setup = { .cmdline = longest, .initrd = initrd, .initrd_size = sizeof(initrd),
+				    .cpus = 2 };
+	assert_int_equal(prepare(&elf64, &setup), 0);
+	const struct hvm_start_info *si = start_info();
+	assert_int_equal(si->magic, HVM_START_MAGIC);
+	const uint8_t *zp = at(BOOT_ZERO_PAGE_GPA, LINUX_ZERO_PAGE_SIZE);
+	assert_int_equal(le32(zp + LINUX_BOOT_FLAG) & 0xffff, 0xaa55);
+	assert_memory_equal(zp + LINUX_HDR_MAGIC, "HdrS", 4);
+	assert_int_equal(le32(zp + LINUX_HDR_VERSION) & 0xffff, 0x020f);
+	assert_int_equal(zp[LINUX_HDR_TYPE_OF_LOADER], LINUX_LOADER_UNDEFINED);
+	assert_int_equal(zp[LINUX_HDR_LOADFLAGS], LINUX_LOADED_HIGH);
+	assert_int_equal(le32(zp + LINUX_HDR_XLOADFLAGS) & 0xffff, LINUX_XLF_KERNEL_64);
+	assert_int_equal(le32(zp + LINUX_HDR_CMDLINE_SIZE), BOOT_CMDLINE_MAX - 1);
+	assert_int_equal(le32(zp + LINUX_HDR_CMD_LINE_PTR), si->cmdline_paddr);
+	const struct hvm_modlist_entry *mod = at(si->modlist_paddr, sizeof(*mod));
+	assert_int_equal(le32(zp + LINUX_HDR_RAMDISK_IMAGE), mod->paddr);
+	assert_int_equal(le32(zp + LINUX_HDR_RAMDISK_SIZE), sizeof(initrd));
+	assert_true(mod->paddr + sizeof(initrd) - 1 <= le32(zp + LINUX_HDR_INITRD_ADDR_MAX));
+	assert_int_equal(le64(zp + LINUX_BP_ACPI_RSDP_ADDR), si->rsdp_paddr);
+	assert_int_equal(zp[LINUX_BP_E820_ENTRIES], si->memmap_entries);
+	const struct hvm_memmap_entry *map = memmap();
+	for (unsigned i = 0; i < si->memmap_entries; i++) {
+		const uint8_t *e = zp + LINUX_BP_E820_TABLE + i * LINUX_E820_ENTRY_SIZE;
+		assert_int_equal(le64(e), map[i].addr);
+		assert_int_equal(le64(e + 8), map[i].size);
+		assert_int_equal(le32(e + 16), map[i].type);
+	}
+}
+
 /* PVH kernels build their own tables: sprig leaves that memory alone. */
 static void pvh_gets_no_page_tables(void **state)
 {
@@ -636,6 +676,7 @@ int main(void)
 		TEST(acpi_rebuilt_for_fewer_cpus),
 		TEST(gdt_has_the_selectors_entry_code_uses),
 		TEST(elf64_page_tables_identity_map_4g),
+		TEST(elf64_gets_a_zero_page_too),
 		TEST(pvh_gets_no_page_tables),
 		TEST(boot_data_regions_are_disjoint),
 	};

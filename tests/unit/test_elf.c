@@ -220,6 +220,18 @@ static void plain_elf64_entry_is_translated_to_paddr(void **state)
 	assert_boot_area_untouched();
 }
 
+/* Linux's vmlinux: e_entry is the physical startup_64, in no segment's
+ * virtual range; that is where it is entered. */
+static void plain_elf64_physical_entry_as_in_vmlinux(void **state)
+{
+	(void)state;
+	elf_begin(&img, 1, 0x200020);
+	elf_add_load(&img, 0x200000, 0x60, 0x1000)->p_vaddr = ELF64_VBASE;
+	assert_int_equal(load(), 0);
+	assert_int_equal(kernel.protocol, BOOT_ELF64);
+	assert_int_equal(kernel.entry, 0x200020);
+}
+
 /* The entry may be in a segment's bss: that is still loaded memory. */
 static void plain_elf64_entry_in_bss(void **state)
 {
@@ -471,8 +483,6 @@ static const struct corruption corruptions[] = {
 	  "PVH entry 0x0 is outside the loaded image" },
 	{ "refused: ELF64 e_entry outside", elf64_image, EH(e_entry), false, ELF64_VBASE + 0x1000,
 	  "ELF entry 0xffffffff80001000 is outside the loaded image" },
-	{ "refused: ELF64 e_entry at the physical address", elf64_image, EH(e_entry), false,
-	  0x200020, "ELF entry 0x200020 is outside the loaded image" },
 };
 
 static void image_without_a_load_is_refused(void **state)
@@ -570,6 +580,7 @@ int main(void)
 		TEST_16M(foreign_type_18_note_means_plain_elf64),
 		TEST_16M(first_pvh_note_wins),
 		TEST_16M(plain_elf64_entry_is_translated_to_paddr),
+		TEST_16M(plain_elf64_physical_entry_as_in_vmlinux),
 		TEST_16M(plain_elf64_entry_in_bss),
 		TEST_16M(empty_loads_and_other_headers_are_ignored),
 		TEST_16M(segment_ending_at_the_end_of_ram_loads),
