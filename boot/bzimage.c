@@ -111,8 +111,10 @@ int boot_bzimage_load(struct guest_mem *mem, const uint8_t *image, size_t size,
 	if (payload <= LINUX_ENTRY_64_OFFSET)
 		return boot_fail(why, "truncated: %" PRIu64 " bytes of kernel do not reach its 64-bit entry at "
 				 "+0x%x", payload, LINUX_ENTRY_64_OFFSET);
+	/* syssize counts 16-byte paragraphs, the last one maybe partly filled
+	 * (memtest86+'s is): only a whole missing paragraph is a cut file. */
 	uint64_t declared = (uint64_t)get32(image, LINUX_HDR_SYSSIZE) * 16;
-	if (declared > payload)
+	if (declared > payload + 15)
 		return boot_fail(why, "truncated: the setup header says %" PRIu64 " bytes of kernel, the file has %"
 			    PRIu64, declared, payload);
 	uint64_t load = 0, end = 0;

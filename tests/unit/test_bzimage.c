@@ -101,6 +101,17 @@ static void placement_follows_the_header(void **state)
 	assert_int_equal(kernel.image_end, 4 * MiB + PAYLOAD);
 }
 
+/* syssize rounds the kernel up to whole paragraphs: a last one partly
+ * filled is not a cut file (memtest86+ 6.10's is 8 bytes short). */
+static void syssize_counts_a_partial_last_paragraph(void **state)
+{
+	(void)state;
+	assert_int_equal(load(sizeof(image) - 8), 0);
+	assert_int_equal(load(sizeof(image) - 15), 0);
+	assert_int_equal(load(sizeof(image) - 16), -ENOEXEC);
+	assert_string_equal(why, "truncated: the setup header says 12288 bytes of kernel, the file has 12272");
+}
+
 static void plain_elf_and_junk_are_told_apart(void **state)
 {
 	(void)state;
@@ -283,6 +294,7 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		TEST(good_image_loads_at_its_preferred_address),
 		TEST(placement_follows_the_header),
+		TEST(syssize_counts_a_partial_last_paragraph),
 		TEST(plain_elf_and_junk_are_told_apart),
 		TEST(zero_page_carries_everything),
 		TEST(e820_is_the_memory_map),
