@@ -162,7 +162,8 @@ int config_parse_text(struct config *config, const char *name, const char *text,
 
 static int read_file(const char *path, char **text, size_t *len, char *error)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given by mistake is refused below, not waited on. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st)) {
 		snprintf(error, CONFIG_ERROR_SIZE, "%s: %s", path, strerror(errno));

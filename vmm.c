@@ -79,7 +79,8 @@ struct image {
 /* Map a user's file read-only; lazily paged, so big kernels cost little. */
 static int map_file(const char *path, uint64_t limit, struct image *img)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given by mistake is refused below, not waited on. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0)
 		return fprintf(stderr, "sprig: %s: %s\n", path, strerror(errno)), -1;

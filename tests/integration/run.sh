@@ -247,6 +247,15 @@ sprig --kernel "$T/empty.elf"
 expect "empty kernel file" 1 "err:empty file"
 sprig --kernel "$T"
 expect "kernel is a directory" 1 "err:not a regular file"
+# A FIFO is refused at once, not waited on for a writer that never comes.
+rm -f "$T/fifo.bin" && mkfifo "$T/fifo.bin"
+LIMIT=10 sprig --kernel "$T/fifo.bin"
+expect "kernel is a FIFO" 1 "err:fifo.bin: not a regular file"
+LIMIT=10 sprig --kernel "$HELLO" --initrd "$T/fifo.bin"
+expect "initrd is a FIFO" 1 "err:fifo.bin: not a regular file"
+LIMIT=10 sprig run "$T/fifo.bin"
+expect "config file is a FIFO" 1 "err:fifo.bin: not a regular file"
+rm -f "$T/fifo.bin"
 sprig --mem 1M
 expect "mem below the minimum" 1 "err:--mem: mem: '1M' is out of range"
 sprig --mem lots
