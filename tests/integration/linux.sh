@@ -7,10 +7,11 @@
 # (its version line, our command line, the e820 map sprig built, the CPUs
 # it found in the MADT), then userspace: /proc/cpuinfo's CPU count and the
 # model's flags, /proc/meminfo, the boot marker, ACPI power off (exit 0),
-# reboot, Ctrl-Alt-Del through the i8042 and a shell typed into.
+# reboot, Ctrl-Alt-Del through the i8042 and a shell typed into. And
+# memtest86+, a real guest that is not Linux.
 # usage: linux.sh SPRIG KERNEL_DIR [LABEL]
 #   KERNEL_DIR: debian.bz debian.elf minimal.bz minimal.elf minimal-nopvh.elf
-#   initramfs.gz
+#   memtest.bin initramfs.gz
 #   (what tests/run stages); missing kernels are a FAIL, not a skip.
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -81,7 +82,7 @@ boot() {
 	fi
 }
 
-for k in debian.bz debian.elf minimal.bz minimal.elf minimal-nopvh.elf initramfs.gz; do
+for k in debian.bz debian.elf minimal.bz minimal.elf minimal-nopvh.elf memtest.bin initramfs.gz; do
 	[ -s "$K/$k" ] || { fail "Linux guests" "$K/$k missing (tools/guest-kernel)"; exit 0; }
 done
 
@@ -135,6 +136,26 @@ if "$SOCAT" -V >/dev/null 2>&1; then
 	fi
 else
 	fail "Ctrl-Alt-Del through the i8042" "socat not staged"
+fi
+
+# memtest86+ (Debian's; a bzImage with a 64-bit entry that is not Linux):
+# its own ACPI parser and INIT/SIPI bring up both vCPUs, it sizes RAM from
+# our e820 and tests it on all cores, on the serial console. It runs until
+# stopped: SIGTERM ends it, status 0.
+memtest_runs() {
+	start_vm --kernel "$K/memtest.bin" --mem $MEM --cpus 2 --cmdline "console=ttyS0,115200"
+	wait_for 120 console_has "Moving inversions"
+	kill -TERM "$pid" 2>/dev/null
+	until_gone
+	[ "$status" = 0 ] && console_has "Moving inversions"
+}
+again_after_glitch "memtest86+" "$T/err" "$T/console" memtest_runs
+if [ "$status" = 0 ] && console_has "Memtest86+ v" && console_has "SMP: 2T" && console_has "Using: All Cores" &&
+	grep -qE "Memory +: +256MB" "$T/console" && console_has "Errors: 0" && ! grep -qE "Errors: +[1-9]" "$T/console" &&
+	grep -q "terminating on SIGTERM" "$T/err"; then
+	pass "memtest86+ (bzImage, 2 vCPUs): finds 2 CPUs (SMP: 2T) and 256 MB, tests on all cores, no errors; SIGTERM ends it, status 0"
+else
+	fail "memtest86+" "status $status; $(tr -c '[:print:]' ' ' <"$T/console" | tr -s ' ' | tail -c 600) $(cat "$T/err")"
 fi
 
 # A shell typed into: commands on stdin, answers on the console.
