@@ -97,8 +97,11 @@ boot minimal-bz-2 minimal.bz 2 ""
 boot minimal-pvh-1 minimal.elf 1 "sprig.reboot"
 # A vmlinux without CONFIG_PVH (the same kernel, its PVH note retyped by
 # without_pvh_note): entered at its physical e_entry, startup_64, with
-# %rsi = boot_params, as Firecracker boots vmlinux.
-boot minimal-vmlinux-2 minimal-nopvh.elf 2 ""
+# %rsi = boot_params, as Firecracker boots vmlinux, and with Firecracker's
+# default command line (less 8250.nr_uarts=0, which would silence the
+# console, and i8042.nopnp: docs/linux.md); it reboots through the i8042.
+boot minimal-vmlinux-2 minimal-nopvh.elf 2 \
+	"reboot=k panic=1 pci=off nomodules i8042.noaux i8042.nomux i8042.dumbkbd sprig.reboot"
 
 # The CPU model reaches Linux: a feature removed from the model is gone
 # from /proc/cpuinfo, one kept is there.
