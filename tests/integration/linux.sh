@@ -116,6 +116,19 @@ else
 	fail "acpi=off: the MP table" "$(grep -a 'MPTABLE\|IOAPIC\|ttyS0 at' "$T/minimal-mptable-4.out" | tr '\n' ' ')"
 fi
 
+# 5 GiB: RAM below the MMIO gap at 3 GiB and the rest above 4 GiB, as the
+# e820 map says and Linux counts.
+again_after_glitch "5 GiB" "$T/err" "$T/out" linux_boot --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" \
+	--mem 5G --cpus 2 --cmdline "$CMDLINE"
+total=$(sed -n 's/^sprig-init: memtotal \([0-9]*\) kB.*/\1/p' "$T/out")
+if [ "$status" = 0 ] && has_out "BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable" &&
+	has_out "BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable" &&
+	[ -n "$total" ] && [ "$total" -gt 4900000 ] && [ "$total" -le 5242880 ]; then
+	pass "5 GiB of RAM: e820 below 3 GiB and from 4 GiB, MemTotal $total kB, sprig exits 0"
+else
+	fail "5 GiB of RAM" "status $status, MemTotal '${total:-none}' kB; $(grep -a 'BIOS-e820' "$T/out" | tr '\n' ' ')"
+fi
+
 # The CPU model reaches Linux: a feature removed from the model is gone
 # from /proc/cpuinfo, one kept is there.
 flags() { sed -n 's/^sprig-init: flags //p' "$T/$1.out"; }
