@@ -1,13 +1,13 @@
 #!/bin/sh
 # Real Linux kernels under sprig: Debian's cloud kernel and the minimal
 # microVM kernel (tools/guest-kernel), as bzImage, as PVH vmlinux and as
-# a vmlinux without PVH, with 1 and 2 vCPUs, booted with the busybox
-# initramfs whose /init reports what it sees (tools/guest-init) and
-# powers off. Checks the kernel's early log
-# (its version line, our command line, the e820 map sprig built, the CPUs
-# it found in the MADT), then userspace: /proc/cpuinfo's CPU count and the
-# model's flags, /proc/meminfo, the boot marker, ACPI power off (exit 0),
-# reboot, Ctrl-Alt-Del through the i8042 and a shell typed into. And
+# a vmlinux without PVH, with 1, 2 and 4 vCPUs, ACPI or the MP table,
+# 256 MiB or 5 GiB, booted with the busybox initramfs whose /init reports
+# what it sees (tools/guest-init) and powers off. Checks the kernel's
+# early log (its version line, our command line, the e820 map sprig
+# built, the CPUs it found), then userspace: /proc/cpuinfo's CPU count and
+# the model's flags, /proc/meminfo, the boot marker, ACPI power off (exit
+# 0), reboot, Ctrl-Alt-Del through the i8042 and a shell typed into. And
 # memtest86+, a real guest that is not Linux.
 # usage: linux.sh SPRIG KERNEL_DIR [LABEL]
 #   KERNEL_DIR: debian.bz debian.elf minimal.bz minimal.elf minimal-nopvh.elf
