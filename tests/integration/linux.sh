@@ -42,7 +42,9 @@ again_after_glitch() {
 	echo "note $LABEL: $glitch_name: the guest $([ "$status" = 4 ] && echo triple-faulted || echo printed nothing) in the nested test VM (status $status, docs/host-notes.md): booted again"
 	"$@"
 }
-linux_boot() { LIMIT=${LINUX_LIMIT:-240} sprig "$@"; [ "$status" = 0 ]; }
+# Boots take 5-16 s in the nested VM: 120 s is room enough, and a guest
+# that stalled silently costs no more than that before it is booted again.
+linux_boot() { LIMIT=${LINUX_LIMIT:-120} sprig "$@"; [ "$status" = 0 ]; }
 
 # boot NAME KERNEL CPUS EXTRA-CMDLINE [SPRIG FLAGS...]: one boot, the
 # early-log and init checks; the output stays in $T/NAME.out. With
@@ -148,7 +150,7 @@ fi
 . "$here/qmp_lib.sh"
 ctrl_alt_del() {
 	start_vm --kernel "$K/debian.bz" --initrd "$K/initramfs.gz" --mem $MEM --cmdline "$CMDLINE sprig.wait"
-	wait_for 240 console_has "sprig-init: waiting"
+	wait_for 120 console_has "sprig-init: waiting"
 	qmp "$CAPS" '{"execute": "send-key", "arguments": {"keys": [{"type": "qcode", "data": "ctrl"}, {"type": "qcode", "data": "alt"}, {"type": "qcode", "data": "delete"}]}}'
 	wait_for 120 gone "$pid"
 	until_gone
@@ -190,11 +192,11 @@ fi
 # A shell typed into: commands on stdin, answers on the console.
 type_into_shell() {
 	rm -f "$T/keys" && mkfifo "$T/keys"
-	(sleep_until() { wait_for 240 grep -q "$1" "$T/out"; }
+	(sleep_until() { wait_for 120 grep -q "$1" "$T/out"; }
 	 sleep_until "sprig-init: shell"; sleep 2
 	 printf 'echo answer-$((6 * 7))\n'; sleep 2; printf 'exit\n'; sleep 60) >"$T/keys" &
 	feeder=$!
-	LIMIT=300 sprig_with_input "$T/keys" --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" --mem $MEM \
+	LIMIT=150 sprig_with_input "$T/keys" --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" --mem $MEM \
 		--cmdline "$CMDLINE sprig.shell"
 	kill "$feeder" 2>/dev/null
 	[ "$status" = 0 ]
@@ -213,7 +215,7 @@ if tmux_available; then
 	# sprig's stderr and the console are both the pane; $status is sprig's
 	# if it already ended.
 	shell_in_terminal() {
-		in_terminal 240 "sprig-init: shell" "$abs_sprig --kernel $abs_k/minimal.bz --initrd $abs_k/initramfs.gz \
+		in_terminal 120 "sprig-init: shell" "$abs_sprig --kernel $abs_k/minimal.bz --initrd $abs_k/initramfs.gz \
 --mem $MEM --cmdline '$CMDLINE sprig.shell'" && return 0
 		status=$(cat "$T/status" 2>/dev/null)
 		tm capture-pane -p -S -200 >"$T/pane" 2>&1
