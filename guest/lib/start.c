@@ -5,25 +5,26 @@ void guest_start(uint64_t start_info);
 void guest_start_linux(uint64_t zero_page);
 void guest_start_elf64(uint64_t start_info, uint64_t zero_page);
 
-void guest_start(uint64_t start_info)
+/* Run the guest on what the VMM handed over, or say what was missing. */
+static void run_guest(bool handed_over, const char *what, uint64_t gpa)
 {
-	if (!boot_info_read(start_info)) {
-		print("guest: no hvm_start_info at 0x%lx\n", start_info);
+	if (!handed_over) {
+		print("guest: no %s at 0x%lx\n", what, gpa);
 		debug_exit(3);
 	}
 	guest_main();
 	reset_machine();
 }
 
+void guest_start(uint64_t start_info)
+{
+	run_guest(boot_info_read(start_info), "hvm_start_info", start_info);
+}
+
 /* The bzImage build (linux64_entry.S): %rsi held the zero page. */
 void guest_start_linux(uint64_t zero_page)
 {
-	if (!boot_info_read_linux(zero_page)) {
-		print("guest: no boot_params at 0x%lx\n", zero_page);
-		debug_exit(3);
-	}
-	guest_main();
-	reset_machine();
+	run_guest(boot_info_read_linux(zero_page), "boot_params", zero_page);
 }
 
 /* The plain ELF64 build (elf64_entry.S) gets both. With boot=linux on the
@@ -31,15 +32,11 @@ void guest_start_linux(uint64_t zero_page)
  * test can compare what the two say. */
 void guest_start_elf64(uint64_t start_info, uint64_t zero_page)
 {
-	if (!boot_info_read(start_info)) {
-		print("guest: no hvm_start_info at 0x%lx\n", start_info);
-		debug_exit(3);
-	}
-	const char *how = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "boot") : NULL;
+	bool found = boot_info_read(start_info);
+	const char *how = found && boot_info.cmdline ? cmdline_value(boot_info.cmdline, "boot") : NULL;
 	if (how && !strncmp(how, "linux", 5)) {
 		boot_info_reset();
 		guest_start_linux(zero_page);
 	}
-	guest_main();
-	reset_machine();
+	run_guest(found, "hvm_start_info", start_info);
 }
