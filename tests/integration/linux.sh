@@ -46,6 +46,9 @@ again_after_glitch() {
 # that stalled silently costs no more than that before it is booted again.
 linux_boot() { LIMIT=${LINUX_LIMIT:-120} sprig "$@"; [ "$status" = 0 ]; }
 
+# What init read from /proc/meminfo's MemTotal, in kB.
+memtotal() { sed -n 's/^sprig-init: memtotal \([0-9]*\) kB.*/\1/p' "$T/out"; }
+
 # boot NAME KERNEL CPUS EXTRA-CMDLINE [SPRIG FLAGS...]: one boot, the
 # early-log and init checks; the output stays in $T/NAME.out. With
 # sprig.reboot in EXTRA the guest reboots instead of powering off.
@@ -70,7 +73,7 @@ boot() {
 		0 "out:Linux version " "out:Command line: $CMDLINE" "out:$E820_LOW" "out:$E820_HIGH" "out:$up"
 	expect "$what: init runs, sees $cpus CPUs, $how, sprig exits 0" 0 \
 		"out:sprig-init: up" "out:sprig-init: cpus $cpus" "$ending" "$last"
-	total=$(sed -n 's/^sprig-init: memtotal \([0-9]*\) kB.*/\1/p' "$T/out")
+	total=$(memtotal)
 	# MemTotal is RAM less the kernel's own reservations: most of 256 MiB.
 	if [ -n "$total" ] && [ "$total" -gt 150000 ] && [ "$total" -le 262144 ]; then
 		pass "$what: /proc/meminfo MemTotal $total kB of 262144"
@@ -122,7 +125,7 @@ fi
 # e820 map says and Linux counts.
 again_after_glitch "5 GiB" "$T/err" "$T/out" linux_boot --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" \
 	--mem 5G --cpus 2 --cmdline "$CMDLINE"
-total=$(sed -n 's/^sprig-init: memtotal \([0-9]*\) kB.*/\1/p' "$T/out")
+total=$(memtotal)
 if [ "$status" = 0 ] && has_out "BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable" &&
 	has_out "BIOS-e820: [mem 0x0000000100000000-0x000000017fffffff] usable" &&
 	[ -n "$total" ] && [ "$total" -gt 4900000 ] && [ "$total" -le 5242880 ]; then
