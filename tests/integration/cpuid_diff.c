@@ -4,13 +4,16 @@
  *
  *   cpuid_diff native
  *       this CPU's own CPUID, in the guest's line format
- *   cpuid_diff learn SHOW GUEST NATIVE
- *       every difference between SHOW and GUEST must be the host's own
- *       value (NATIVE): prints them as "mask LEAF.SUB REG HEX" lines, or
- *       "leaf LEAF" when the subleaves themselves differ; exit 1 otherwise
- *   cpuid_diff compare SHOW GUEST NATIVE FORCED
+ *   cpuid_diff learn NATIVE SHOW GUEST [SHOW GUEST]...
+ *       for models as unlike each other as possible (base, max): every
+ *       difference between a model's SHOW and GUEST must be the host
+ *       KVM's doing, a bit the guest sees as NATIVE has it or one it sees
+ *       the same whatever sprig set; prints them as "mask LEAF.SUB REG
+ *       MASK VALUE" lines, or "leaf LEAF" when the subleaves themselves
+ *       are the host's; exit 1 otherwise
+ *   cpuid_diff compare SHOW GUEST FORCED
  *       SHOW and GUEST agree outside FORCED (learn's lines), and inside
- *       it the guest saw the host's value; exit 1 with the differences
+ *       it the guest saw what learn saw; exit 1 with the differences
  *
  * "msr" lines are compared exactly. Host gcc; runs beside sprig. */
 #include <cpuid.h>
@@ -36,7 +39,8 @@ struct table {
 
 struct forced {
 	unsigned count, leaf_count;
-	struct leaf_line masks[MAX_LINES];  /* regs: the forced bits */
+	struct leaf_line masks[MAX_LINES];  /* regs: the host KVM's bits */
+	struct leaf_line values[MAX_LINES]; /* regs: what the guest sees in them */
 	uint32_t whole_leaves[256];
 };
 
@@ -78,11 +82,15 @@ static int whole_leaf_forced(const struct forced *f, uint32_t leaf)
 	return 0;
 }
 
-static uint32_t forced_mask(const struct forced *f, uint32_t leaf, uint32_t subleaf, int reg)
+static uint32_t forced_mask(const struct forced *f, uint32_t leaf, uint32_t subleaf, int reg,
+			    uint32_t *value)
 {
 	for (unsigned i = 0; i < f->count; i++)
-		if (f->masks[i].leaf == leaf && f->masks[i].subleaf == subleaf)
+		if (f->masks[i].leaf == leaf && f->masks[i].subleaf == subleaf) {
+			if (value)
+				*value = f->values[i].regs[reg];
 			return f->masks[i].regs[reg];
+		}
 	return 0;
 }
 
@@ -99,12 +107,61 @@ static void native_emit(void *ctx, uint32_t leaf, uint32_t subleaf, const uint32
 	       r[2], r[3]);
 }
 
+/* The XSAVE leaf a host KVM writes itself (kvm-pvm) need not be the host
+ * CPU's: it may offer fewer state components (kvm-pvm on a CPU with AMX
+ * offers x87..AVX-512 and no AMX or PKRU). It is the host's if every
+ * component it offers is one the host has, each with the host's size,
+ * offset and flags, and its sizes add up: ECX is where the furthest
+ * offered component ends, EBX (XCR0's current size) at least the legacy
+ * area and at most ECX. Subleaf 1's instructions and XSS bits are the
+ * host's or fewer. */
+#define XSAVE_LEGACY_SIZE 576u
+
+static int subset(uint32_t part, uint32_t whole)
+{
+	return !(part & ~whole);
+}
+
+static int host_xsave_leaf(const struct table *guest, const struct table *native)
+{
+	const struct leaf_line *g0 = find(guest, 0xd, 0), *n0 = find(native, 0xd, 0);
+	const struct leaf_line *g1 = find(guest, 0xd, 1), *n1 = find(native, 0xd, 1);
+	if (!g0 || !n0 || !subset(g0->regs[0], n0->regs[0]) || !subset(g0->regs[3], n0->regs[3]) ||
+	    (g0->regs[0] & 3) != 3)
+		return 0;
+	uint64_t xcr0 = (uint64_t)g0->regs[3] << 32 | g0->regs[0], xss = 0;
+	if (g1) {
+		if (!n1 || !subset(g1->regs[0], n1->regs[0]) || !subset(g1->regs[2], n1->regs[2]) ||
+		    !subset(g1->regs[3], n1->regs[3]))
+			return 0;
+		xss = (uint64_t)g1->regs[3] << 32 | g1->regs[2];
+	}
+	uint32_t end = XSAVE_LEGACY_SIZE;
+	for (unsigned i = 0; i < guest->count; i++) {
+		const struct leaf_line *g = &guest->lines[i];
+		if (g->leaf != 0xd || g->subleaf < 2)
+			continue;
+		const struct leaf_line *n = find(native, 0xd, g->subleaf);
+		if (g->subleaf >= 64 || !((xcr0 | xss) >> g->subleaf & 1) || !n ||
+		    memcmp(g->regs, n->regs, sizeof(g->regs)))
+			return 0;
+		if ((xcr0 >> g->subleaf & 1) && g->regs[0] + g->regs[1] > end)
+			end = g->regs[0] + g->regs[1];
+	}
+	for (uint32_t c = 2; c < 64; c++)
+		if (((xcr0 | xss) >> c & 1) && !find(guest, 0xd, c))
+			return 0;
+	return g0->regs[2] == end && g0->regs[1] >= XSAVE_LEGACY_SIZE && g0->regs[1] <= end;
+}
+
 /* A leaf whose subleaves differ is the host's if every subleaf the guest
  * saw is one the host has, with the host's sizes and offsets (EAX, EBX
  * of the state components; EAX of subleaf 0): the rest may vary (current
  * sizes, subleaf 1's instructions the host keeps to itself). */
 static int host_leaf(const struct table *guest, const struct table *native, uint32_t leaf)
 {
+	if (leaf == 0xd)
+		return host_xsave_leaf(guest, native);
 	for (unsigned i = 0; i < guest->count; i++) {
 		const struct leaf_line *g = &guest->lines[i];
 		const struct leaf_line *n = find(native, leaf, g->subleaf);
@@ -133,39 +190,98 @@ static int learn_leaf(const struct table *guest, const struct table *native, uin
 	return 0;
 }
 
-static int learn(const struct table *show, const struct table *guest, const struct table *native,
-		 struct forced *out)
+#define MAX_MODELS 4
+
+/* bit_learned: is BIT of (LEAF.SUB, R) the host KVM's rather than sprig's,
+ * judged over every model whose CPU show and guest both list the line?
+ * Forced: the guest saw this CPU's own value in each. Pinned: the guest
+ * saw one value in all although sprig set it differently between models
+ * (kvm-pvm offers la57 in KVM_GET_SUPPORTED_CPUID and then hides it).
+ * Sets *value to what the guest sees. */
+static int bit_learned(const struct table *shows, const struct table *guests, unsigned models,
+		       const struct leaf_line *n, const struct leaf_line *at, int r, uint32_t bit,
+		       uint32_t *value)
 {
-	int bad = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		const struct table *x = pass ? guest : show, *y = pass ? show : guest;
-		for (unsigned i = 0; i < x->count; i++) {
-			const struct leaf_line *l = &x->lines[i];
-			if (!find(y, l->leaf, l->subleaf) &&
-			    learn_leaf(guest, native, l->leaf, out))
-				bad = 1;
-		}
-	}
-	for (unsigned i = 0; i < show->count; i++) {
-		const struct leaf_line *s = &show->lines[i];
-		const struct leaf_line *g = find(guest, s->leaf, s->subleaf);
-		const struct leaf_line *n = find(native, s->leaf, s->subleaf);
-		if (!g || whole_leaf_forced(out, s->leaf))
+	int forced = n != NULL, pinned = 1, seen = -1, set_differs = 0, sprig = -1;
+	for (unsigned m = 0; m < models; m++) {
+		const struct leaf_line *s = find(&shows[m], at->leaf, at->subleaf);
+		const struct leaf_line *g = find(&guests[m], at->leaf, at->subleaf);
+		if (!s || !g)
 			continue;
-		for (int r = 0; r < 4; r++) {
-			uint32_t diff = s->regs[r] ^ g->regs[r];
-			if (!diff)
+		int gb = !!(g->regs[r] & bit), sb = !!(s->regs[r] & bit);
+		if (n && gb != !!(n->regs[r] & bit))
+			forced = 0;
+		if (seen >= 0 && gb != seen)
+			pinned = 0;
+		if (sprig >= 0 && sb != sprig)
+			set_differs = 1;
+		seen = gb, sprig = sb;
+	}
+	*value = seen > 0 ? bit : 0;
+	return forced || (pinned && set_differs);
+}
+
+static void learn_line(const struct table *shows, const struct table *guests, unsigned models,
+		       const struct table *native, const struct leaf_line *at, uint32_t learned[4],
+		       uint32_t values[4], int *bad)
+{
+	const struct leaf_line *n = find(native, at->leaf, at->subleaf);
+	for (int r = 0; r < 4; r++) {
+		uint32_t diff = 0;
+		for (unsigned m = 0; m < models; m++) {
+			const struct leaf_line *s = find(&shows[m], at->leaf, at->subleaf);
+			const struct leaf_line *g = find(&guests[m], at->leaf, at->subleaf);
+			if (s && g)
+				diff |= s->regs[r] ^ g->regs[r];
+		}
+		for (uint32_t bit = 1; diff; bit <<= 1) {
+			if (!(diff & bit))
 				continue;
-			if (!n || ((g->regs[r] ^ n->regs[r]) & diff)) {
-				fprintf(stderr, "cpuid 0x%08x.%02x %s: sprig set %08x, the guest saw %08x, "
-					"the host has %08x\n", s->leaf, s->subleaf, reg_names[r],
-					s->regs[r], g->regs[r], n ? n->regs[r] : 0);
-				bad = 1;
+			diff &= ~bit;
+			uint32_t value;
+			if (bit_learned(shows, guests, models, n, at, r, bit, &value)) {
+				learned[r] |= bit, values[r] |= value;
 				continue;
 			}
-			printf("mask 0x%08x.%02x %s %08x\n", s->leaf, s->subleaf, reg_names[r], diff);
+			fprintf(stderr, "cpuid 0x%08x.%02x %s bit %d: the guest's value follows neither "
+				"sprig's table nor this host (host has %08x)\n", at->leaf, at->subleaf,
+				reg_names[r], __builtin_ctz(bit), n ? n->regs[r] : 0);
+			*bad = 1;
 		}
 	}
+}
+
+static int learn(const struct table *shows, const struct table *guests, unsigned models,
+		 const struct table *native, struct forced *out)
+{
+	int bad = 0;
+	for (unsigned m = 0; m < models; m++)
+		for (int pass = 0; pass < 2; pass++) {
+			const struct table *x = pass ? &guests[m] : &shows[m];
+			const struct table *y = pass ? &shows[m] : &guests[m];
+			for (unsigned i = 0; i < x->count; i++) {
+				const struct leaf_line *l = &x->lines[i];
+				if (!find(y, l->leaf, l->subleaf) &&
+				    learn_leaf(&guests[m], native, l->leaf, out))
+					bad = 1;
+			}
+		}
+	static struct table done;
+	done.count = 0;
+	for (unsigned m = 0; m < models; m++)
+		for (unsigned i = 0; i < shows[m].count; i++) {
+			const struct leaf_line *at = &shows[m].lines[i];
+			if (whole_leaf_forced(out, at->leaf) || find(&done, at->leaf, at->subleaf) ||
+			    done.count == MAX_LINES)
+				continue;
+			done.lines[done.count++] = *at;
+			uint32_t learned[4] = { 0 }, values[4] = { 0 };
+			learn_line(shows, guests, models, native, at, learned, values, &bad);
+			for (int r = 0; r < 4; r++)
+				if (learned[r])
+					printf("mask 0x%08x.%02x %s %08x %08x\n", at->leaf, at->subleaf,
+					       reg_names[r], learned[r], values[r]);
+		}
 	return bad;
 }
 
@@ -175,28 +291,30 @@ static int load_forced(const char *path, struct forced *f)
 	if (!file)
 		return perror(path), -1;
 	char line[256], reg[8];
-	uint32_t leaf, subleaf, mask;
+	uint32_t leaf, subleaf, mask, value;
 	memset(f, 0, sizeof(*f));
 	while (fgets(line, sizeof(line), file)) {
 		if (sscanf(line, "leaf 0x%x", &leaf) == 1 && !whole_leaf_forced(f, leaf) &&
 		    f->leaf_count < 256) {
 			f->whole_leaves[f->leaf_count++] = leaf;
-		} else if (sscanf(line, "mask 0x%x.%x %3s %x", &leaf, &subleaf, reg, &mask) == 4) {
+		} else if (sscanf(line, "mask 0x%x.%x %3s %x %x", &leaf, &subleaf, reg, &mask,
+				  &value) == 5) {
 			int r = 0;
 			while (r < 4 && strcmp(reg, reg_names[r]))
 				r++;
 			if (r == 4)
 				continue;
-			struct leaf_line *m = NULL;
-			for (unsigned i = 0; i < f->count && !m; i++)
-				if (f->masks[i].leaf == leaf && f->masks[i].subleaf == subleaf)
-					m = &f->masks[i];
-			if (!m && f->count < MAX_LINES) {
-				m = &f->masks[f->count++];
-				m->leaf = leaf, m->subleaf = subleaf;
+			unsigned i = 0;
+			while (i < f->count && (f->masks[i].leaf != leaf || f->masks[i].subleaf != subleaf))
+				i++;
+			if (i == MAX_LINES)
+				continue;
+			if (i == f->count++) {
+				f->masks[i].leaf = f->values[i].leaf = leaf;
+				f->masks[i].subleaf = f->values[i].subleaf = subleaf;
 			}
-			if (m)
-				m->regs[r] |= mask;
+			f->masks[i].regs[r] |= mask;
+			f->values[i].regs[r] |= value & mask;
 		}
 	}
 	fclose(file);
@@ -204,16 +322,15 @@ static int load_forced(const char *path, struct forced *f)
 }
 
 static int compare_line(const struct leaf_line *s, const struct leaf_line *g,
-			const struct leaf_line *n, const struct forced *f, unsigned *masked_bits)
+			const struct forced *f, unsigned *masked_bits)
 {
 	int bad = 0;
 	for (int r = 0; r < 4; r++) {
-		uint32_t mask = forced_mask(f, s->leaf, s->subleaf, r);
-		uint32_t host = n ? n->regs[r] : 0;
-		if (((s->regs[r] ^ g->regs[r]) & ~mask) || ((g->regs[r] ^ host) & mask)) {
+		uint32_t value = 0, mask = forced_mask(f, s->leaf, s->subleaf, r, &value);
+		if (((s->regs[r] ^ g->regs[r]) & ~mask) || ((g->regs[r] ^ value) & mask)) {
 			printf("cpuid 0x%08x.%02x %s: sprig set %08x, the guest saw %08x (host-forced "
-			       "bits %08x, host %08x)\n", s->leaf, s->subleaf, reg_names[r], s->regs[r],
-			       g->regs[r], mask, host);
+			       "bits %08x, there %08x)\n", s->leaf, s->subleaf, reg_names[r], s->regs[r],
+			       g->regs[r], mask, value & mask);
 			bad = 1;
 		}
 		*masked_bits += (unsigned)__builtin_popcount(mask);
@@ -250,7 +367,7 @@ static int compare_msrs(const struct table *show, const struct table *guest, con
 		for (size_t g = 0; g < sizeof(gates) / sizeof(gates[0]); g++)
 			if (gates[g].msr == msr &&
 			    (whole_leaf_forced(f, gates[g].leaf) ||
-			     (forced_mask(f, gates[g].leaf, 0, gates[g].reg) >> gates[g].bit & 1)))
+			     (forced_mask(f, gates[g].leaf, 0, gates[g].reg, NULL) >> gates[g].bit & 1)))
 				excused = 1;
 		if (!excused)
 			printf("msr: the guest read %s     which cpu show does not list\n", guest->msrs[i]), bad = 1;
@@ -258,8 +375,7 @@ static int compare_msrs(const struct table *show, const struct table *guest, con
 	return bad;
 }
 
-static int compare(const struct table *show, const struct table *guest,
-		   const struct table *native, const struct forced *f)
+static int compare(const struct table *show, const struct table *guest, const struct forced *f)
 {
 	int bad = 0;
 	unsigned masked_bits = 0, skipped_lines = 0;
@@ -281,7 +397,7 @@ static int compare(const struct table *show, const struct table *guest,
 			skipped_lines++;
 			continue;
 		}
-		if (g && compare_line(s, g, find(native, s->leaf, s->subleaf), f, &masked_bits))
+		if (g && compare_line(s, g, f, &masked_bits))
 			bad = 1;
 	}
 	if (compare_msrs(show, guest, f))
@@ -294,24 +410,27 @@ static int compare(const struct table *show, const struct table *guest,
 
 int main(int argc, char **argv)
 {
-	static struct table show, guest, native;
+	static struct table shows[MAX_MODELS], guests[MAX_MODELS], native, show, guest;
 	static struct forced forced;
 	if (argc == 2 && !strcmp(argv[1], "native")) {
 		cpuid_walk(native_query, native_emit, NULL);
 		return 0;
 	}
-	int is_learn = argc == 5 && !strcmp(argv[1], "learn");
-	int is_compare = argc == 6 && !strcmp(argv[1], "compare");
-	if (!is_learn && !is_compare) {
-		fprintf(stderr, "usage: cpuid_diff native | learn SHOW GUEST NATIVE | "
-			"compare SHOW GUEST NATIVE FORCED\n");
-		return 2;
+	if (argc >= 5 && argc % 2 == 1 && argc <= 3 + 2 * MAX_MODELS && !strcmp(argv[1], "learn")) {
+		unsigned models = (unsigned)(argc - 3) / 2;
+		if (load(argv[2], &native))
+			return 2;
+		for (unsigned m = 0; m < models; m++)
+			if (load(argv[3 + 2 * m], &shows[m]) || load(argv[4 + 2 * m], &guests[m]))
+				return 2;
+		return learn(shows, guests, models, &native, &forced);
 	}
-	if (load(argv[2], &show) || load(argv[3], &guest) || load(argv[4], &native))
-		return 2;
-	if (is_learn)
-		return learn(&show, &guest, &native, &forced);
-	if (load_forced(argv[5], &forced))
-		return 2;
-	return compare(&show, &guest, &native, &forced);
+	if (argc == 5 && !strcmp(argv[1], "compare")) {
+		if (load(argv[2], &show) || load(argv[3], &guest) || load_forced(argv[4], &forced))
+			return 2;
+		return compare(&show, &guest, &forced);
+	}
+	fprintf(stderr, "usage: cpuid_diff native | learn NATIVE SHOW GUEST [SHOW GUEST]... | "
+		"compare SHOW GUEST FORCED\n");
+	return 2;
 }
