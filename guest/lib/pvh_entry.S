@@ -42,8 +42,10 @@ _start:
 	cmp $2048, %ecx
 	jne 2b
 	mov %edx, %cr3
-	mov %cr4, %eax
-	or $0x20, %eax			/* PAE */
+	/* CR4 = PAE, written whole: the PVH ABI starts with CR4 clear, and a
+	 * read-modify-write would carry whatever a nested emulator lets the
+	 * guest read (QEMU 10's SVM shows L1's MCE bit; docs/host-notes.md). */
+	mov $0x20, %eax
 	mov %eax, %cr4
 	mov $0xc0000080, %ecx		/* EFER.LME */
 	rdmsr

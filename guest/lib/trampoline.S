@@ -27,8 +27,7 @@ protected:
 	mov %ax, %ss
 	mov ABS(trampoline_cr3), %eax
 	mov %eax, %cr3
-	mov %cr4, %eax
-	or $0x20, %eax
+	mov $0x20, %eax			/* CR4 = PAE, written whole, as on the BSP */
 	mov %eax, %cr4
 	mov $0xc0000080, %ecx
 	rdmsr
