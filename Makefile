@@ -7,7 +7,7 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 
 WARN := -Wall -Wextra -Werror
 COMMON_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing
-VMM_SRCS := vmm.c config.c config_file.c cpu_command.c $(sort $(wildcard mem/*.c boot/*.c cpu/*.c devices/*.c control/*.c seccomp/*.c))
+VMM_SRCS := vmm.c config.c config_file.c cpu_command.c timings.c $(sort $(wildcard mem/*.c boot/*.c cpu/*.c devices/*.c control/*.c seccomp/*.c))
 
 # Release: static musl, small and fast to exec.
 MUSL_CC := musl-gcc

@@ -25,23 +25,10 @@
 #include "devices/devices.h"
 #include "mem/mem.h"
 #include "seccomp/seccomp_filters.h"
+#include "timings.h"
 #include "vmm.h"
 
 extern const uint8_t sprig_hello_elf[], sprig_hello_elf_end[];
-
-enum phase { PHASE_START, PHASE_KVM, PHASE_MEM, PHASE_LOADED, PHASE_FIRST_RUN, PHASE_MARKER,
-	     PHASE_EXIT, PHASE_COUNT };
-static const char *const phase_names[PHASE_COUNT] = {
-	"process start", "kvm ready", "memory ready", "guest loaded", "first KVM_RUN",
-	"boot marker", "exit",
-};
-static uint64_t phase_ns[PHASE_COUNT];
-
-/* As early as sprig's own code can run: the "process start" of --timings. */
-__attribute__((constructor(101))) static void note_start(void)
-{
-	phase_ns[PHASE_START] = devices_now_ns();
-}
 
 /* Peak RSS against guest RAM actually backed: what sprig itself costs. */
 static void print_memory(const struct guest_mem *mem)
@@ -51,23 +38,6 @@ static void print_memory(const struct guest_mem *mem)
 	uint64_t peak = (uint64_t)usage.ru_maxrss, guest = guest_mem_resident(mem) / 1024;
 	fprintf(stderr, "sprig: memory (KiB): peak RSS %llu, guest RAM resident %llu, VMM %lld\n",
 		(unsigned long long)peak, (unsigned long long)guest, (long long)peak - (long long)guest);
-}
-
-static void print_timings(void)
-{
-	fprintf(stderr, "sprig: timings (microseconds)\n  %-14s %12s %15s\n", "phase",
-		"since start", "since previous");
-	uint64_t previous = phase_ns[PHASE_START];
-	for (int i = 0; i < PHASE_COUNT; i++) {
-		if (!phase_ns[i]) {
-			fprintf(stderr, "  %-14s %12s %15s\n", phase_names[i], "-", "(not reached)");
-			continue;
-		}
-		fprintf(stderr, "  %-14s %12.1f %15.1f\n", phase_names[i],
-			(double)(phase_ns[i] - phase_ns[PHASE_START]) / 1e3,
-			(double)(phase_ns[i] - previous) / 1e3);
-		previous = phase_ns[i];
-	}
 }
 
 struct image {
@@ -139,6 +109,7 @@ static int load_guest(struct vm *vm, const struct config *c, const struct guest_
 		fprintf(stderr, "sprig: %s: %s\n", f->kernel_name, why);
 		return -1;
 	}
+	timings_mark("kernel");
 	uint32_t *apic_ids = calloc(vm->nr_vcpus, sizeof(*apic_ids));
 	if (!apic_ids) {
 		fprintf(stderr, "sprig: out of memory\n");
@@ -155,6 +126,7 @@ static int load_guest(struct vm *vm, const struct config *c, const struct guest_
 		fprintf(stderr, "sprig: %s: %s\n", c->initrd[0] ? c->initrd : f->kernel_name, why);
 		return -1;
 	}
+	timings_mark("boot data");
 	return 0;
 }
 
@@ -299,14 +271,14 @@ static int run_vm(const struct config *c)
 		return fail(SPRIG_EXIT_HOST, "signal setup: %s", strerror(errno));
 	struct vm_cpu_config cpu = { (unsigned)c->cpus, (unsigned)c->threads_per_core,
 				     (unsigned)c->cores, c->cpu, c->cpu_enforce };
-	int err = vm_create(&vm, &cpu, why);
+	/* Mapped (not yet backed) first: vm_create registers it before the
+	 * irqchip exists, which is the cheap order. */
+	int err = guest_mem_init(&vm.mem, c->mem);
 	if (err)
+		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
+	if ((err = vm_create(&vm, &cpu, why)))
 		return fail(err == -ERANGE || err == -EINVAL ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST,
 			    "%s", why);
-	phase_ns[PHASE_KVM] = devices_now_ns();
-	if ((err = guest_mem_init(&vm.mem, c->mem)) || (err = guest_mem_register(&vm.mem, vm.vm_fd)))
-		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
-	phase_ns[PHASE_MEM] = devices_now_ns();
 	struct boot_kernel boot;
 	if (load_guest(&vm, c, &files, &boot)) {
 		close_guest_files(&files);
@@ -328,18 +300,20 @@ static int run_vm(const struct config *c)
 	devices_init(&devices, &device_fds, vm_request_stop, &vm);
 	vm.devices = &devices;
 	vm_add_state_notifier(&vm, flush_on_stop, &devices);
+	timings_mark("devices");
 	if (vm_create_vcpus(&vm, &boot, why))
 		return fail(SPRIG_EXIT_HOST, "%s", why);
 	vm_close_kvm(&vm);
+	timings_mark("vCPU setup");
 	if ((err = filters_build((enum filter_mode)c->seccomp, why)))
 		return fail(SPRIG_EXIT_HOST, "%s", why);
+	timings_mark("seccomp");
 	if (c->seccomp == FILTER_OFF)
 		fprintf(stderr, "sprig: warning: seccomp = off: no system call filter, every sprig thread "
 			"may make any system call\n");
 	struct control *control = open_control(c, &vm);
 	if (c->control[0] && !control)
 		return SPRIG_EXIT_BAD_INPUT;
-	phase_ns[PHASE_LOADED] = devices_now_ns();
 	if ((err = vm_start_vcpus(&vm)))
 		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
 	/* The main thread's filter, once its vCPUs run and before it reads
@@ -350,6 +324,7 @@ static int run_vm(const struct config *c)
 						   ep, &devices);
 	if (input_err)
 		fprintf(stderr, "sprig: warning: console input off: %s\n", strerror(-input_err));
+	timings_mark("vCPU threads");
 	int filtered = ep < 0 ? ep : filter_install(FILTER_VMM);
 	if (filtered) {
 		fprintf(stderr, "sprig: %s: %s\n", ep < 0 ? "epoll" : "loading the main thread's seccomp filter",
@@ -364,13 +339,13 @@ static int run_vm(const struct config *c)
 	close_guest_files(&files);
 	if (ep >= 0)
 		close(ep);
-	phase_ns[PHASE_FIRST_RUN] = vm.first_run_ns;
-	phase_ns[PHASE_MARKER] = devices.boot_marker_ns;
-	phase_ns[PHASE_EXIT] = devices_now_ns();
+	timings_mark_at("first KVM_RUN", vm.first_run_ns);
+	timings_mark_at("boot marker", devices.boot_marker_ns);
+	timings_mark("exit");
 	if (err)
 		fprintf(stderr, "sprig: starting vCPU threads: %s\n", strerror(-err));
 	if (c->timings) {
-		print_timings();
+		timings_print(stderr, vm.first_run_ns);
 		print_memory(&vm.mem);
 	}
 	int status = vm.exit_status;

@@ -134,8 +134,9 @@ struct vm_cpu_config {
 	bool enforce;                            /* cpu-check = enforce */
 };
 
-/* Open /dev/kvm, check the capabilities sprig relies on, build the CPU
- * model (warnings to stderr), create the VM with its in-kernel irqchip.
+/* Open /dev/kvm, check the capabilities sprig relies on, create the VM,
+ * register vm->mem (guest_mem_init done) as its memory slots, create the
+ * in-kernel irqchip and vCPU 0, build the CPU model (warnings to stderr).
  * Sets `why` on failure; -ERANGE and -EINVAL mean the user's input
  * (too many vCPUs, a topology that does not add up, enforce failed). */
 int vm_create(struct vm *vm, const struct vm_cpu_config *config, char *why);

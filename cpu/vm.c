@@ -2,6 +2,7 @@
 #include "cpu.h"
 
 #include "host.h"
+#include "../timings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -147,6 +148,44 @@ static int alloc_vcpus(struct vm *vm, unsigned cpus, char *why)
 	return 0;
 }
 
+/* Guest memory is registered before the irqchip and any vCPU exist: KVM
+ * then has no vCPU or irqchip state to update for the new slots, and on
+ * some hosts the call costs a tenth (REFERENCE: 0.15-0.7 ms against
+ * 4.6-7.7 ms on kvm-pvm), as Firecracker orders it too. */
+static int create_vm_and_memory(struct vm *vm, unsigned cpus, char *why)
+{
+	TRY(vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
+	int err = check_cpus(vm, cpus, why);
+	if (err)
+		return err;
+	timings_mark("KVM_CREATE_VM");
+	if ((err = guest_mem_register(&vm->mem, vm->vm_fd))) {
+		snprintf(why, CPU_WHY_SIZE, "guest memory: KVM_SET_USER_MEMORY_REGION: %s", strerror(-err));
+		return err == -EINVAL || err == -ERANGE ? -EIO : err;  /* the host's, not the user's */
+	}
+	timings_mark("memory slots");
+	return 0;
+}
+
+static int create_irqchip(struct vm *vm, const struct cpu_spec *spec, char *why)
+{
+	/* Before any vCPU exists, as KVM requires. */
+	TRY(ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA), "KVM_SET_TSS_ADDR");
+	uint64_t identity = IDENTITY_MAP_GPA;
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
+		TRY(ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity), "KVM_SET_IDENTITY_MAP_ADDR");
+	TRY(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
+	/* The PC's timer, in the kernel as the irqchip is: Linux checks that
+	 * IRQ0 reaches the IOAPIC before it trusts it. The speaker port stays
+	 * a dummy, as in Firecracker. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	TRY(ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit), "KVM_CREATE_PIT2");
+	TRY(ioctl(vm->vm_fd, KVM_GET_PIT2, &vm->pit_at_power_on), "KVM_GET_PIT2");
+	disable_pmu(vm, spec);
+	timings_mark("irqchip");
+	return 0;
+}
+
 int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 {
 	unsigned cpus = c->cpus;
@@ -162,29 +201,19 @@ int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 		err = parse_cpu_config(vm, c, &spec, why);
 	if (err)
 		return err;
-	TRY(vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0), "KVM_CREATE_VM");
-	if ((err = check_cpus(vm, cpus, why)))
+	timings_mark("host CPUID");
+	if ((err = create_vm_and_memory(vm, cpus, why)) || (err = create_irqchip(vm, &spec, why)))
 		return err;
-	/* Before any vCPU exists, as KVM requires. */
-	TRY(ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA), "KVM_SET_TSS_ADDR");
-	uint64_t identity = IDENTITY_MAP_GPA;
-	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0)
-		TRY(ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity), "KVM_SET_IDENTITY_MAP_ADDR");
-	TRY(ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0), "KVM_CREATE_IRQCHIP");
-	/* The PC's timer, in the kernel as the irqchip is: Linux checks that
-	 * IRQ0 reaches the IOAPIC before it trusts it. The speaker port stays
-	 * a dummy, as in Firecracker. */
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-	TRY(ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit), "KVM_CREATE_PIT2");
-	TRY(ioctl(vm->vm_fd, KVM_GET_PIT2, &vm->pit_at_power_on), "KVM_GET_PIT2");
-	disable_pmu(vm, &spec);
 	TRY(vm_mailbox_init(vm), "pipe");
 	if ((err = alloc_vcpus(vm, cpus, why)))
 		return err;
 	/* vCPU 0's APIC id is 0 in every topology. */
 	TRY(vm->vcpus[0].fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0ul), "vCPU 0: KVM_CREATE_VCPU");
 	cpu_host_check_vcpu(&vm->host, vm->vcpus[0].fd);
-	return build_cpu_model(vm, &spec, c->enforce, why);
+	timings_mark("vCPU 0");
+	err = build_cpu_model(vm, &spec, c->enforce, why);
+	timings_mark("CPU model");
+	return err;
 }
 
 /* Device interrupts are eventfds the kernel turns into a pulse on `gsi`

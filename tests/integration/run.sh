@@ -136,7 +136,7 @@ expect "i8042 reset exits 0" 0 "out:testguest: reset"
 
 sprig --kernel "$TESTGUEST" --cmdline action=marker --timings
 expect "boot marker on port 0x3f0 with --timings" 0 "out:testguest: marker" "err:boot marker" \
-	"err:first KVM_RUN" "err:guest loaded"
+	"err:first KVM_RUN" "err:boot data" "err:vCPU threads"
 if grep -q "boot marker .*not reached" "$T/err"; then fail "port boot marker recorded" "no time"; else pass "port boot marker recorded"; fi
 
 sprig --kernel "$TESTGUEST" --cmdline action=mmio-marker --timings
