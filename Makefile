@@ -7,17 +7,23 @@ DEPS_STAMP := $(BUILD)/.deps-installed
 
 WARN := -Wall -Wextra -Werror
 COMMON_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing
-VMM_SRCS := vmm.c config.c config_file.c cpu_command.c timings.c $(sort $(wildcard mem/*.c boot/*.c cpu/*.c devices/*.c control/*.c seccomp/*.c))
+# seccomp/bpf_gen.c and context.c run at build time: they make the BPF
+# tables (build/*/seccomp/bpf_tables.c) the binary carries.
+SECCOMP_GEN_SRCS := seccomp/bpf_gen.c seccomp/context.c seccomp/rules.c
+VMM_SRCS := vmm.c config.c config_file.c cpu_command.c timings.c \
+	$(filter-out seccomp/bpf_gen.c seccomp/context.c, \
+	$(sort $(wildcard mem/*.c boot/*.c cpu/*.c devices/*.c control/*.c seccomp/*.c)))
+HEADERS := $(wildcard *.h */*.h)
 
 # Release: static musl, small and fast to exec.
 MUSL_CC := musl-gcc
 RELEASE_CFLAGS := $(COMMON_CFLAGS) -Os -ffunction-sections -fdata-sections \
 	-isystem $(KERNEL_INCLUDE) -I$(SECCOMP_DIR)/include
-RELEASE_OBJS := $(VMM_SRCS:%.c=$(BUILD)/release/%.o)
+RELEASE_OBJS := $(VMM_SRCS:%.c=$(BUILD)/release/%.o) $(BUILD)/release/seccomp/bpf_tables.o
 # Sanitizer build for tests: host gcc and glibc (ASan/UBSan need them).
 ASAN_CFLAGS := $(COMMON_CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
-ASAN_OBJS := $(VMM_SRCS:%.c=$(BUILD)/asan/%.o)
+ASAN_OBJS := $(VMM_SRCS:%.c=$(BUILD)/asan/%.o) $(BUILD)/asan/seccomp/bpf_tables.o
 
 .PHONY: all run test bench fuzz clean deps
 # Keep intermediate objects (the guests' chained pattern rules) between builds.
@@ -40,6 +46,18 @@ $(BUILD)/release/%.o: %.c $(SECCOMP_DIR)/lib/libseccomp.a
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(RELEASE_CFLAGS) -MMD -MP -c $< -o $@
 
+# The filters compiled once, by a generator built as the binary is.
+$(BUILD)/release/bpf_gen: $(SECCOMP_GEN_SRCS) $(HEADERS) $(SECCOMP_DIR)/lib/libseccomp.a
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(RELEASE_CFLAGS) -static -o $@ $(SECCOMP_GEN_SRCS) $(SECCOMP_DIR)/lib/libseccomp.a
+
+$(BUILD)/%/seccomp/bpf_tables.c: $(BUILD)/%/bpf_gen
+	@mkdir -p $(dir $@)
+	$< >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/release/seccomp/bpf_tables.o: $(BUILD)/release/seccomp/bpf_tables.c
+	$(MUSL_CC) $(RELEASE_CFLAGS) -I. -c $< -o $@
+
 $(BUILD)/release/embed.o: guest/embed.S $(BUILD)/guest/hello.elf | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) -DHELLO_ELF='"$(BUILD)/guest/hello.elf"' -c $< -o $@
@@ -51,6 +69,13 @@ $(BUILD)/sprig: $(RELEASE_OBJS) $(BUILD)/release/embed.o $(SECCOMP_DIR)/lib/libs
 $(BUILD)/asan/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ASAN_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/bpf_gen: $(SECCOMP_GEN_SRCS) $(HEADERS) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_CFLAGS) -o $@ $(SECCOMP_GEN_SRCS) -lseccomp
+
+$(BUILD)/asan/seccomp/bpf_tables.o: $(BUILD)/asan/seccomp/bpf_tables.c
+	$(CC) $(ASAN_CFLAGS) -I. -c $< -o $@
 
 $(BUILD)/asan/embed.o: guest/embed.S $(BUILD)/guest/hello.elf
 	@mkdir -p $(dir $@)

@@ -14,6 +14,8 @@
 
 #include "../cpu/cpu.h"
 
+const char *const filter_class_names[FILTER_CLASSES] = { "vmm", "vcpu" };
+
 #define ALLOW(name, why) { name, 0, { { 0 } }, why }
 /* ioctl request numbers are 32 bits: compare only those. */
 #define IOCTL(request, why) { "ioctl", 1, { { 1, SCMP_CMP_MASKED_EQ, 0xffffffffu, (request) } }, #request ": " why }

@@ -6,6 +6,7 @@
 #include <seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "seccomp_filters.h"
 
@@ -36,5 +37,11 @@ struct rule_list filter_rules(enum filter_class class, unsigned part);
 
 /* A libseccomp context holding `class`'s rules; seccomp_release it. */
 int filter_make_context(enum filter_class class, enum filter_mode mode, scmp_filter_ctx *out);
+
+/* `class`'s filter for `mode` compiled by libseccomp: up to `capacity`
+ * instructions into `code`, their number in `len`. 0 or -errno. */
+struct sock_filter;
+int filter_export(enum filter_class class, enum filter_mode mode, struct sock_filter *code,
+		  size_t capacity, size_t *len);
 
 #endif

@@ -1,6 +1,6 @@
 /* Per-thread seccomp filters (docs/security.md): one allow list per thread
- * class, built with libseccomp once at setup, compiled to BPF, and loaded
- * by each thread itself before it handles anything the guest controls. */
+ * class, compiled to BPF at build time (bpf_gen.c), loaded by each thread
+ * itself before it handles anything the guest controls. */
 #ifndef SPRIG_SECCOMP_FILTERS_H
 #define SPRIG_SECCOMP_FILTERS_H
 
@@ -15,8 +15,10 @@ enum filter_mode { FILTER_KILL, FILTER_TRAP, FILTER_LOG, FILTER_OFF };
 /* The thread classes' names, as `sprig seccomp show` prints them. */
 extern const char *const filter_class_names[FILTER_CLASSES];
 
-/* Build every class's BPF for `mode`; main thread, before any filter is
- * loaded. FILTER_OFF builds nothing. Returns 0 or -errno with `why`. */
+/* Choose every class's built-in program for `mode` (and, for trap, the
+ * SIGSYS handler); main thread, before any filter is loaded. FILTER_OFF
+ * chooses none. Returns 0 or -errno with `why` (the kernel lacks the
+ * mode's action). */
 int filters_build(enum filter_mode mode, char *why);
 
 /* Load `class`'s filter in the calling thread (and set no_new_privs).

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "bpf_tables.h"
 #include "rules.h"
 
 int filter_mode_parse(const char *text, enum filter_mode *mode)
@@ -80,27 +81,24 @@ static void show_rules(FILE *out, enum filter_class class, enum filter_mode mode
 	}
 }
 
-/* The BPF the kernel gets, one file per class: DIR/vmm.bpf, DIR/vcpu.bpf. */
+/* The BPF the kernel gets (the built-in programs), one file per class:
+ * DIR/vmm.bpf, DIR/vcpu.bpf. */
 static int export_files(FILE *out, const char *dir, enum filter_mode mode)
 {
 	for (int class = 0; class < FILTER_CLASSES; class++) {
 		char path[4096];
-		scmp_filter_ctx ctx;
+		const struct filter_program *p = &filter_programs[mode][class];
+		size_t bytes = p->len * sizeof(p->code[0]);
 		snprintf(path, sizeof(path), "%s/%s.bpf", dir, filter_class_names[class]);
-		int err = filter_make_context(class, mode, &ctx);
-		if (err)
-			return err;
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		err = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
-		off_t size = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
-		if (fd >= 0)
-			close(fd);
-		seccomp_release(ctx);
+		int err = fd < 0 ? -errno : write(fd, p->code, bytes) == (ssize_t)bytes ? 0 : -EIO;
+		if (fd >= 0 && close(fd) && !err)
+			err = -errno;
 		if (err) {
 			fprintf(stderr, "sprig: %s: %s\n", path, strerror(-err));
 			return err;
 		}
-		fprintf(out, "%s: %lld BPF instructions\n", path, (long long)size / 8);
+		fprintf(out, "%s: %u BPF instructions\n", path, p->len);
 	}
 	return 0;
 }
