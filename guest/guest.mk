@@ -10,7 +10,7 @@ GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/lib/guest.ld -Wl,--build
 GUEST_LIB := $(patsubst guest/lib/%.c,$(GUEST_OUT)/obj/%.o,$(wildcard guest/lib/*.c)) \
 	$(GUEST_OUT)/obj/trampoline.o $(GUEST_OUT)/obj/gdt.o $(GUEST_OUT)/obj/idt_stubs.o
 GUEST_ELFS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello64.elf $(GUEST_OUT)/testguest.elf \
-	$(GUEST_OUT)/cpuid.elf $(GUEST_OUT)/mce.elf
+	$(GUEST_OUT)/cpuid.elf $(GUEST_OUT)/mce.elf $(GUEST_OUT)/null.elf
 
 $(GUEST_OUT)/obj/%.o: guest/lib/%.c guest/lib/guest.h guest/lib/layout.h
 	@mkdir -p $(dir $@)
@@ -29,6 +29,14 @@ $(GUEST_OUT)/obj/%.o: guest/%.c guest/lib/guest.h guest/lib/layout.h
 
 # PVH guests: 32-bit entry through the Xen ELF note (QEMU boots them too).
 $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/pvh_entry.o $(GUEST_OUT)/obj/%.o $(GUEST_LIB) guest/lib/guest.ld
+	gcc $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
+
+# The null guest: one page, its own entry, no runtime (bench/vmm-time).
+$(GUEST_OUT)/obj/null.o: guest/null.S
+	@mkdir -p $(dir $@)
+	gcc $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/null.elf: $(GUEST_OUT)/obj/null.o guest/lib/guest.ld
 	gcc $(GUEST_LDFLAGS) -o $@ $(filter %.o,$^)
 
 # The same hello, entered in long mode as a plain ELF64.
