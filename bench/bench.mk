@@ -1,6 +1,6 @@
 # The floor (bench/floor.c) is built as sprig is: static musl, so neither
 # pays for a dynamic loader the other does not.
-$(BUILD)/bench/floor: bench/floor.c | $(SECCOMP_DIR)/lib/libseccomp.a
+$(BUILD)/bench/floor $(BUILD)/bench/teardown: $(BUILD)/bench/%: bench/%.c | $(SECCOMP_DIR)/lib/libseccomp.a
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) -std=c11 $(WARN) -O2 -static -isystem $(KERNEL_INCLUDE) -o $@ $<
 
@@ -10,7 +10,8 @@ $(BUILD)/bench/vmmtime $(BUILD)/bench/launchrate: $(BUILD)/bench/%: bench/%.c | 
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) -std=c11 $(WARN) -O2 -static -o $@ $<
 
-BENCH_VMM_NEEDS := $(BUILD)/sprig $(BUILD)/bench/floor $(BUILD)/bench/vmmtime guests $(BUILD)/kvm-probe
+BENCH_VMM_NEEDS := $(BUILD)/sprig $(BUILD)/bench/floor $(BUILD)/bench/vmmtime $(BUILD)/bench/teardown \
+	guests $(BUILD)/kvm-probe
 
 # `make bench-vmm`: VMM time on the null guest, sprig against the floor and
 # QEMU microvm (bench/vmm-time; BENCH_RUNS iterations, default 50).

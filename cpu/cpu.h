@@ -86,6 +86,7 @@ typedef void vm_state_fn(void *opaque, bool running);
 typedef void vm_reset_fn(void *opaque, bool guest);
 
 #define VM_POISON_MAX 4096
+#define VM_IRQFDS_MAX 8
 
 struct vm {
 	int kvm_fd, vm_fd;
@@ -103,6 +104,8 @@ struct vm {
 	const char *stop_reason;
 	int mailbox[2];             /* pipe: records for the main thread */
 	struct kvm_pit_state2 pit_at_power_on;  /* what a reset in place restores */
+	struct { int fd; unsigned gsi; } irqfds[VM_IRQFDS_MAX];  /* undone first at teardown */
+	unsigned irqfd_count;
 	_Atomic uint64_t first_run_ns;
 
 	/* Pausing (cpu/run_state.c). `lock` guards the counts and the state. */
@@ -237,9 +240,12 @@ void vm_shutdown(struct vm *vm);
 void vm_close_kvm(struct vm *vm);
 
 /* An eventfd bound to interrupt line `gsi` (KVM_IRQFD): each write is one
- * edge. Returns the fd or -errno; the caller closes it. */
+ * edge. Returns the fd or -errno; the caller closes it, after vm_destroy. */
 int vm_irqfd(struct vm *vm, unsigned gsi);
 
+/* Main thread, after vm_shutdown. Takes the PIT's and the irqfds' hooks
+ * out of the interrupt path before the VM fd is closed (cpu/teardown.c:
+ * the kernel's own order costs a grace period more per hook). */
 void vm_destroy(struct vm *vm);
 
 /* Install the SIG_IPI handler. Call once before any vCPU thread starts. */

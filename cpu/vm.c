@@ -221,6 +221,8 @@ int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
  * not an ioctl on the VM. */
 int vm_irqfd(struct vm *vm, unsigned gsi)
 {
+	if (vm->irqfd_count == VM_IRQFDS_MAX)
+		return -ENOSPC;
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -230,6 +232,8 @@ int vm_irqfd(struct vm *vm, unsigned gsi)
 		close(fd);
 		return err;
 	}
+	vm->irqfds[vm->irqfd_count].fd = fd;
+	vm->irqfds[vm->irqfd_count++].gsi = gsi;
 	return fd;
 }
 
@@ -260,22 +264,4 @@ void vm_close_kvm(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm->kvm_fd = -1;
-}
-
-void vm_destroy(struct vm *vm)
-{
-	for (unsigned i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
-		if (vm->vcpus[i].run)
-			munmap(vm->vcpus[i].run, vm->run_size);
-		if (vm->vcpus[i].fd >= 0)
-			close(vm->vcpus[i].fd);
-	}
-	free(vm->vcpus);
-	cpuid_model_free(&vm->cpu);
-	cpu_host_free(&vm->host);
-	int fds[] = { vm->kvm_fd, vm->vm_fd, vm->mailbox[0], vm->mailbox[1] };
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	guest_mem_free(&vm->mem);
 }

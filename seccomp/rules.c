@@ -64,6 +64,9 @@ static const struct rule vmm[] = {
 	IOCTL(KVM_SET_SREGS, "reset"), IOCTL(KVM_SET_REGS, "reset"), IOCTL(KVM_SET_FPU, "reset"),
 	IOCTL(KVM_SET_MP_STATE, "reset"), IOCTL(KVM_GET_IRQCHIP, "reset"),
 	IOCTL(KVM_SET_IRQCHIP, "reset"), IOCTL(KVM_SET_PIT2, "reset"),
+	/* Teardown (cpu/teardown.c), after every vCPU thread is joined. */
+	IOCTL(KVM_REINJECT_CONTROL, "teardown: the PIT's interrupt hooks out first"),
+	IOCTL(KVM_IRQFD, "teardown: each irqfd deassigned before the VM fd closes"),
 };
 
 static const struct rule vcpu[] = {
