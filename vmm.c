@@ -1,16 +1,13 @@
 /* sprig: config -> vm -> devices -> boot -> run. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <seccomp.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,12 +20,11 @@
 #include "cpu/cpu.h"
 #include "devices/console.h"
 #include "devices/devices.h"
+#include "guest_load.h"
 #include "mem/mem.h"
 #include "seccomp/seccomp_filters.h"
 #include "timings.h"
 #include "vmm.h"
-
-extern const uint8_t sprig_hello_elf[], sprig_hello_elf_end[];
 
 /* Peak RSS against guest RAM actually backed: what sprig itself costs. */
 static void print_memory(const struct guest_mem *mem)
@@ -38,96 +34,6 @@ static void print_memory(const struct guest_mem *mem)
 	uint64_t peak = (uint64_t)usage.ru_maxrss, guest = guest_mem_resident(mem) / 1024;
 	fprintf(stderr, "sprig: memory (KiB): peak RSS %llu, guest RAM resident %llu, VMM %lld\n",
 		(unsigned long long)peak, (unsigned long long)guest, (long long)peak - (long long)guest);
-}
-
-struct image {
-	const uint8_t *data;
-	size_t size;
-	bool mapped;
-};
-
-/* Map a user's file read-only; lazily paged, so big kernels cost little. */
-static int map_file(const char *path, uint64_t limit, struct image *img)
-{
-	/* O_NONBLOCK: a FIFO given by mistake is refused below, not waited on. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	struct stat st;
-	if (fd < 0)
-		return fprintf(stderr, "sprig: %s: %s\n", path, strerror(errno)), -1;
-	const char *problem = fstat(fd, &st) ? strerror(errno)
-			      : !S_ISREG(st.st_mode) ? "not a regular file"
-			      : st.st_size == 0 ? "empty file"
-			      : (uint64_t)st.st_size > limit ? "larger than guest memory" : NULL;
-	if (!problem) {
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (p == MAP_FAILED)
-			problem = strerror(errno);
-		else
-			*img = (struct image){ p, (size_t)st.st_size, true };
-	}
-	close(fd);
-	if (problem)
-		return fprintf(stderr, "sprig: %s: %s\n", path, problem), -1;
-	return 0;
-}
-
-static void unmap_file(struct image *img)
-{
-	if (img->mapped)
-		munmap((void *)img->data, img->size);
-}
-
-/* The user's kernel and initrd, mapped before KVM is touched so that bad
- * input is reported as such on any host. */
-struct guest_files {
-	struct image kernel, initrd;
-	const char *kernel_name;
-};
-
-static int open_guest_files(const struct config *c, struct guest_files *f)
-{
-	f->kernel = (struct image){ sprig_hello_elf, (size_t)(sprig_hello_elf_end - sprig_hello_elf), false };
-	f->initrd = (struct image){ NULL, 0, false };
-	f->kernel_name = c->kernel[0] ? c->kernel : "built-in hello guest";
-	if (c->kernel[0] && map_file(c->kernel, c->mem, &f->kernel))
-		return -1;
-	return c->initrd[0] ? map_file(c->initrd, c->mem, &f->initrd) : 0;
-}
-
-static void close_guest_files(struct guest_files *f)
-{
-	unmap_file(&f->kernel);
-	unmap_file(&f->initrd);
-}
-
-/* Load the kernel and write the boot data; failures are the user's input. */
-static int load_guest(struct vm *vm, const struct config *c, const struct guest_files *f,
-		      struct boot_kernel *boot)
-{
-	char why[BOOT_WHY_SIZE] = "";
-	if (boot_kernel_load(&vm->mem, f->kernel.data, f->kernel.size, boot, why)) {
-		fprintf(stderr, "sprig: %s: %s\n", f->kernel_name, why);
-		return -1;
-	}
-	timings_mark("kernel");
-	uint32_t *apic_ids = calloc(vm->nr_vcpus, sizeof(*apic_ids));
-	if (!apic_ids) {
-		fprintf(stderr, "sprig: out of memory\n");
-		return -1;
-	}
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		apic_ids[i] = cpu_topology_apic_id(&vm->topology, i);
-	struct boot_setup setup = { .cmdline = c->cmdline[0] ? c->cmdline : NULL,
-				    .initrd = f->initrd.data, .initrd_size = f->initrd.size,
-				    .cpus = vm->nr_vcpus, .apic_ids = apic_ids };
-	int err = boot_prepare(&vm->mem, boot, &setup, why);
-	free(apic_ids);
-	if (err) {
-		fprintf(stderr, "sprig: %s: %s\n", c->initrd[0] ? c->initrd : f->kernel_name, why);
-		return -1;
-	}
-	timings_mark("boot data");
-	return 0;
 }
 
 /* SIGTERM, SIGINT and SIGHUP arrive through a signalfd in the main loop;
@@ -221,8 +127,8 @@ static void restart_guest(void *opaque, bool guest)
 	int err = mce_replace_poisoned(vm);
 	if (err)
 		fprintf(stderr, "sprig: reset: replacing poisoned pages: %s\n", strerror(-err));
-	else if (load_guest(vm, r->config, r->files, &boot))
-		err = -EINVAL;  /* load_guest said why */
+	else if (guest_load(vm, r->config, r->files, &boot))
+		err = -EINVAL;  /* guest_load said why */
 	else if ((err = vm_reset(vm, &boot)))
 		fprintf(stderr, "sprig: reset: %s\n", strerror(-err));
 	if (err) {
@@ -264,7 +170,7 @@ static int run_vm(const struct config *c)
 	static struct devices devices;
 	char why[CPU_WHY_SIZE];
 	struct guest_files files;
-	if (open_guest_files(c, &files))
+	if (guest_files_open(c, &files))
 		return SPRIG_EXIT_BAD_INPUT;
 	int signal_fd = block_signals();
 	if (signal_fd < 0 || cpu_signals_init() || mce_process_init(&vm))
@@ -276,12 +182,18 @@ static int run_vm(const struct config *c)
 	int err = guest_mem_init(&vm.mem, c->mem);
 	if (err)
 		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
-	if ((err = vm_create(&vm, &cpu, why)))
+	static struct kernel_copy copy;
+	kernel_copy_start(&copy, &vm.mem, &files);
+	err = vm_create(&vm, &cpu, why);
+	/* A kernel that is not one is the user's to fix, whatever the host. */
+	struct boot_kernel boot;
+	if (kernel_copy_finish(&copy, &boot))
+		return SPRIG_EXIT_BAD_INPUT;
+	if (err)
 		return fail(err == -ERANGE || err == -EINVAL ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST,
 			    "%s", why);
-	struct boot_kernel boot;
-	if (load_guest(&vm, c, &files, &boot)) {
-		close_guest_files(&files);
+	if (guest_boot_data(&vm, c, &files, &boot)) {
+		guest_files_close(&files);
 		return SPRIG_EXIT_BAD_INPUT;
 	}
 	/* The files stay mapped (lazily paged): a reset loads them again. */
@@ -336,7 +248,7 @@ static int run_vm(const struct config *c)
 	devices_flush(&devices);
 	console_restore_terminal();
 	control_close(control, 1000);
-	close_guest_files(&files);
+	guest_files_close(&files);
 	if (ep >= 0)
 		close(ep);
 	timings_mark_at("first KVM_RUN", vm.first_run_ns);
