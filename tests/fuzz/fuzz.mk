@@ -8,19 +8,21 @@ FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/fuzz_json $(FUZZ_OUT)/fuzz_bzimage \
-	$(FUZZ_OUT)/fuzz_devices
+	$(FUZZ_OUT)/fuzz_devices $(FUZZ_OUT)/fuzz_virtq
 FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
 FUZZ_BZIMAGE_SEEDS := $(FUZZ_OUT)/seeds/bzimage.stamp
-FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS) $(FUZZ_BZIMAGE_SEEDS)
+FUZZ_VIRTQ_SEEDS := $(FUZZ_OUT)/seeds/virtq.stamp
+FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS) $(FUZZ_BZIMAGE_SEEDS) $(FUZZ_VIRTQ_SEEDS)
 
 # What each target is built from besides its own fuzz_NAME.c.
 $(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
 $(FUZZ_OUT)/fuzz_elf: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_json: control/json.c
 $(FUZZ_OUT)/fuzz_devices: $(wildcard devices/*.c)
+$(FUZZ_OUT)/fuzz_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_bzimage: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 
-$(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h) | $(DEPS_STAMP)
+$(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h */*/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
 
@@ -39,4 +41,11 @@ $(FUZZ_ELF_SEEDS): tests/fuzz/make_elf_seeds.c tests/unit/elf_builder.c tests/un
 $(FUZZ_BZIMAGE_SEEDS): $(GUEST_BZIMAGES)
 	@rm -rf $(FUZZ_OUT)/seeds/bzimage && mkdir -p $(FUZZ_OUT)/seeds/bzimage
 	cp $(GUEST_BZIMAGES) $(FUZZ_OUT)/seeds/bzimage/
+	@touch $@
+
+# Seeds for fuzz_virtq: well-formed queues (direct, indirect, a full ring).
+$(FUZZ_VIRTQ_SEEDS): tests/fuzz/make_virtq_seeds.c | $(DEPS_STAMP)
+	@rm -rf $(FUZZ_OUT)/seeds/virtq && mkdir -p $(FUZZ_OUT)/seeds/virtq
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $(FUZZ_OUT)/make_virtq_seeds $<
+	$(FUZZ_OUT)/make_virtq_seeds $(FUZZ_OUT)/seeds/virtq
 	@touch $@
