@@ -12,7 +12,8 @@
 #include "cpu/spec.h"
 #include "mem/mem.h"
 
-enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHOICE, KEY_WORD };
+/* KEY_SIZE: memory, whole pages; KEY_BYTES: any byte count, same suffixes. */
+enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_BYTES, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHOICE, KEY_WORD };
 
 struct key {
 	const char *section;  /* "" for the top level, else the [section] name */
@@ -52,6 +53,10 @@ static const struct key keys[] = {
 	  "(trap), only logged, or there is no filter (docs/security.md)" },
 	{ "", "control", KEY_PATH, FIELD(control), 0, 0, "SOCKET",
 	  "QMP control socket to listen on (docs/control.md)" },
+	{ "", "rng", KEY_BOOL, FIELD(rng), 0, 0, "on|off",
+	  "a virtio-rng device fed from the host's getrandom (a bare --rng means on; docs/virtio.md)" },
+	{ "", "rng-rate", KEY_BYTES, FIELD(rng_rate), 0, MEM_MAX_SIZE, "BYTES",
+	  "most bytes per second the guest may draw from virtio-rng, e.g. 4K (default 0: no limit)" },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -192,6 +197,7 @@ static int set_value(struct config *config, const struct key *k, const char *val
 		return 0;
 	}
 	case KEY_SIZE:
+	case KEY_BYTES:
 		if (mem_parse_size(value, &number))
 			return fail(error, "%s: %s: bad size '%s' (try 64M or 2G)", where, k->name, value);
 		break;

@@ -27,6 +27,8 @@ struct config {
 	char control[CONFIG_PATH_MAX];  /* QMP socket path; empty: none */
 	bool on_reboot_restart;         /* on-reboot = restart */
 	unsigned seccomp;               /* enum filter_mode: kill, trap, log, off */
+	bool rng;                       /* a virtio-rng device */
+	uint64_t rng_rate;              /* its bytes per second; 0: no limit */
 };
 
 /* What the command line asked for besides a VM to run. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "timings.h"
+#include "virtio_setup.h"
 
 extern const uint8_t sprig_hello_elf[], sprig_hello_elf_end[];
 
@@ -105,9 +106,11 @@ int guest_boot_data(struct vm *vm, const struct config *c, const struct guest_fi
 	}
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		apic_ids[i] = cpu_topology_apic_id(&vm->topology, i);
+	struct boot_mmio_device windows[DEVICES_VIRTIO_MAX];
 	struct boot_setup setup = { .cmdline = c->cmdline[0] ? c->cmdline : NULL,
 				    .initrd = f->initrd.data, .initrd_size = f->initrd.size,
-				    .cpus = vm->nr_vcpus, .apic_ids = apic_ids };
+				    .cpus = vm->nr_vcpus, .apic_ids = apic_ids, .mmio_devices = windows,
+				    .mmio_count = virtio_setup_windows(c, windows) };
 	int err = boot_prepare(&vm->mem, boot, &setup, why);
 	free(apic_ids);
 	if (err) {

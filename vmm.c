@@ -24,6 +24,7 @@
 #include "mem/mem.h"
 #include "seccomp/seccomp_filters.h"
 #include "timings.h"
+#include "virtio_setup.h"
 #include "vmm.h"
 
 /* Peak RSS against guest RAM actually backed: what sprig itself costs. */
@@ -212,6 +213,9 @@ static int run_vm(const struct config *c)
 	devices_init(&devices, &device_fds, vm_request_stop, &vm);
 	vm.devices = &devices;
 	vm_add_state_notifier(&vm, flush_on_stop, &devices);
+	static struct virtio_setup virtio;
+	if (virtio_setup_create(&virtio, c, &vm, &devices, why, sizeof(why)))
+		return fail(SPRIG_EXIT_HOST, "%s", why);
 	timings_mark("devices");
 	if (vm_create_vcpus(&vm, &boot, why))
 		return fail(SPRIG_EXIT_HOST, "%s", why);
@@ -226,7 +230,7 @@ static int run_vm(const struct config *c)
 	struct control *control = open_control(c, &vm);
 	if (c->control[0] && !control)
 		return SPRIG_EXIT_BAD_INPUT;
-	if ((err = vm_start_vcpus(&vm)))
+	if ((err = virtio_setup_start(&virtio)) || (err = vm_start_vcpus(&vm)))
 		vm_request_stop(&vm, SPRIG_EXIT_HOST, "host-error");
 	/* The main thread's filter, once its vCPUs run and before it reads
 	 * anything they or a control client send. */
@@ -245,6 +249,7 @@ static int run_vm(const struct config *c)
 	}
 	run_until_stop(&vm, ep, signal_fd, control, &console);
 	vm_shutdown(&vm);
+	virtio_setup_stop(&virtio);
 	devices_flush(&devices);
 	console_restore_terminal();
 	control_close(control, 1000);
@@ -262,6 +267,7 @@ static int run_vm(const struct config *c)
 	}
 	int status = vm.exit_status;
 	vm_destroy(&vm);
+	virtio_setup_close(&virtio);
 	close(device_fds.com1_irq);
 	close(device_fds.com1_rx_ready);
 	close(device_fds.i8042_irq);

@@ -243,6 +243,11 @@ void vm_close_kvm(struct vm *vm);
  * edge. Returns the fd or -errno; the caller closes it, after vm_destroy. */
 int vm_irqfd(struct vm *vm, unsigned gsi);
 
+/* Bind eventfd `fd` to guest writes of `len` bytes of `datamatch` at
+ * `gpa` (KVM_IOEVENTFD): KVM signals it in the kernel, the vCPU thread
+ * never sees the write. 0 or -errno. */
+int vm_ioeventfd(struct vm *vm, uint64_t gpa, unsigned len, uint64_t datamatch, int fd);
+
 /* Main thread, after vm_shutdown. Takes the PIT's and the irqfds' hooks
  * out of the interrupt path before the VM fd is closed (cpu/teardown.c:
  * the kernel's own order costs a grace period more per hook). */

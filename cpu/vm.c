@@ -237,6 +237,13 @@ int vm_irqfd(struct vm *vm, unsigned gsi)
 	return fd;
 }
 
+int vm_ioeventfd(struct vm *vm, uint64_t gpa, unsigned len, uint64_t datamatch, int fd)
+{
+	struct kvm_ioeventfd e = { .datamatch = datamatch, .addr = gpa, .len = len, .fd = fd,
+				   .flags = KVM_IOEVENTFD_FLAG_DATAMATCH };
+	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &e) < 0 ? -errno : 0;
+}
+
 bool vm_request_reset(struct vm *vm)
 {
 	if (!vm->restart_on_reset || atomic_load(&vm->stop_requested))

@@ -1,6 +1,8 @@
 /* Route a vCPU's port or MMIO access to the device that claims it. */
 #include "bus.h"
+#include "virtio/mmio.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -57,8 +59,34 @@ void devices_pio(struct devices *d, uint16_t port, uint8_t *data, unsigned size,
 		memset(data, 0xff, size);
 }
 
+int devices_add_virtio(struct devices *d, uint64_t base, struct virtio_mmio *transport)
+{
+	if (d->virtio_count == DEVICES_VIRTIO_MAX)
+		return -ENOSPC;
+	d->virtio[d->virtio_count].base = base;
+	d->virtio[d->virtio_count++].transport = transport;
+	return 0;
+}
+
+static bool virtio_access(struct devices *d, uint64_t gpa, uint8_t *data, unsigned size, bool write)
+{
+	for (unsigned i = 0; i < d->virtio_count; i++) {
+		uint64_t offset = gpa - d->virtio[i].base;
+		if (gpa < d->virtio[i].base || offset >= VIRTIO_MMIO_SIZE)
+			continue;
+		if (write)
+			virtio_mmio_write(d->virtio[i].transport, offset, data, size);
+		else
+			virtio_mmio_read(d->virtio[i].transport, offset, data, size);
+		return true;
+	}
+	return false;
+}
+
 void devices_mmio(struct devices *d, uint64_t gpa, uint8_t *data, unsigned size, bool write)
 {
+	if (virtio_access(d, gpa, data, size, write))
+		return;
 	const struct region *r = lookup(mmio_map, sizeof(mmio_map) / sizeof(mmio_map[0]), gpa);
 	if (r) {
 		r->access(d, gpa - r->base, data, size, write);
@@ -86,6 +114,8 @@ void devices_reset(struct devices *d)
 {
 	uart_reset(&d->com1);
 	i8042_reset(&d->i8042);
+	for (unsigned i = 0; i < d->virtio_count; i++)
+		virtio_mmio_reset(d->virtio[i].transport);
 }
 
 void device_signal(int fd)

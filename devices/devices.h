@@ -52,6 +52,14 @@ struct i8042 {
 	int irq_fd;             /* eventfd bound to IRQ 1; -1: none */
 };
 
+/* virtio-mmio windows: 4 KiB each from 0xd0001000 (the page below holds
+ * the boot marker), interrupt lines from 5 (docs/memory-map.md). */
+#define VIRTIO_MMIO_BASE 0xd0001000ull
+#define VIRTIO_MMIO_IRQ_BASE 5u
+#define DEVICES_VIRTIO_MAX 8
+
+struct virtio_mmio;
+
 /* Ask the VM to stop: the first request wins. `reason` is a QMP
  * ShutdownCause word ("guest-reset", "guest-shutdown", ...). */
 typedef void devices_stop_fn(void *opaque, int exit_status, const char *reason);
@@ -61,6 +69,8 @@ struct devices {
 	struct i8042 i8042;
 	_Atomic uint64_t boot_marker_ns;   /* first boot-marker write, 0 if none */
 	atomic_bool mmio_warned;
+	struct { uint64_t base; struct virtio_mmio *transport; } virtio[DEVICES_VIRTIO_MAX];
+	unsigned virtio_count;
 	devices_stop_fn *stop;
 	void *stop_opaque;
 };
@@ -76,6 +86,10 @@ struct devices_fds {
 
 void devices_init(struct devices *devices, const struct devices_fds *fds, devices_stop_fn *stop,
 		  void *opaque);
+
+/* A virtio-mmio window at `base` (VIRTIO_MMIO_SIZE bytes), before any
+ * vCPU runs. 0 or -ENOSPC. */
+int devices_add_virtio(struct devices *devices, uint64_t base, struct virtio_mmio *transport);
 
 /* Host console input for COM1: takes what fits in its receive FIFO and
  * returns how many bytes that was. When not all fit, com1_rx_ready is

@@ -14,7 +14,7 @@
 
 #include "../cpu/cpu.h"
 
-const char *const filter_class_names[FILTER_CLASSES] = { "vmm", "vcpu" };
+const char *const filter_class_names[FILTER_CLASSES] = { "vmm", "vcpu", "io" };
 
 #define ALLOW(name, why) { name, 0, { { 0 } }, why }
 /* ioctl request numbers are 32 bits: compare only those. */
@@ -81,6 +81,14 @@ static const struct rule vcpu[] = {
 	ARG_EQ("madvise", 2, MADV_HWPOISON, "test-only x-hwpoison"),
 };
 
+/* The I/O thread (devices/virtio/io_thread.c): virtio queue work. */
+static const struct rule io[] = {
+	ALLOW("read", "the devices' kick eventfds (ioeventfd) and timers"),
+	ALLOW("getrandom", "virtio-rng fills the guest's buffers"),
+	ALLOW("timerfd_settime", "a rate limiter's wake-up"),
+	ALLOW("exit", "the thread ends"),
+};
+
 /* What each libc makes of the same library calls. */
 #if defined(__GLIBC__)
 static const struct rule libc_common[] = {
@@ -111,6 +119,11 @@ static const struct rule libc_vcpu[] = {
 	NO_EXEC("mmap", 2, "ASan allocator and fake stacks"), ALLOW("sigaltstack", "ASan at thread exit"),
 	ALLOW("sched_yield", "ASan spin locks"), ALLOW("madvise", "ASan"),
 };
+static const struct rule libc_io[] = {
+	ALLOW("epoll_wait", "the I/O thread's loop"),
+	NO_EXEC("mmap", 2, "ASan allocator and fake stacks"), ALLOW("sigaltstack", "ASan at thread exit"),
+	ALLOW("sched_yield", "ASan spin locks"), ALLOW("madvise", "ASan"),
+};
 #else
 static const struct rule libc_vmm[] = {
 	ALLOW("epoll_wait", "the event loop"),
@@ -120,12 +133,18 @@ static const struct rule libc_vmm[] = {
 static const struct rule libc_vcpu[] = {
 	ALLOW("newfstatat", "stdio"),
 };
+static const struct rule libc_io[] = {
+	ALLOW("epoll_wait", "the I/O thread's loop"),
+};
 #endif
 #else
 /* musl, static: the release binary. */
 static const struct rule libc_common[] = {
 	ARG_EQ("tkill", 1, SIG_IPI, "kicks: SIG_IPI to a vCPU thread, nothing else"),
 	ALLOW("writev", "stdio on stderr"),
+};
+static const struct rule libc_io[] = {
+	ALLOW("epoll_pwait", "the I/O thread's loop (musl's epoll_wait)"),
 };
 static const struct rule libc_vmm[] = {
 	ALLOW("epoll_pwait", "the event loop (musl's epoll_wait)"),
@@ -142,14 +161,15 @@ struct rule_list filter_rules(enum filter_class class, unsigned part)
 	case 0:
 		return LIST(common);
 	case 1:
-		return class == FILTER_VMM ? LIST(vmm) : LIST(vcpu);
+		return class == FILTER_VMM ? LIST(vmm) : class == FILTER_VCPU ? LIST(vcpu) : LIST(io);
 	case 2:
 		return LIST(libc_common);
 	default:
 #if defined(__GLIBC__)
-		return class == FILTER_VMM ? LIST(libc_vmm) : LIST(libc_vcpu);
+		return class == FILTER_VMM ? LIST(libc_vmm) : class == FILTER_VCPU ? LIST(libc_vcpu) : LIST(libc_io);
 #else
-		return class == FILTER_VMM ? LIST(libc_vmm) : (struct rule_list){ NULL, 0 };
+		return class == FILTER_VMM ? LIST(libc_vmm) : class == FILTER_VCPU ? (struct rule_list){ NULL, 0 }
+			: LIST(libc_io);
 #endif
 	}
 }

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum filter_class { FILTER_VMM, FILTER_VCPU, FILTER_CLASSES };
+enum filter_class { FILTER_VMM, FILTER_VCPU, FILTER_IO, FILTER_CLASSES };
 enum filter_mode { FILTER_KILL, FILTER_TRAP, FILTER_LOG, FILTER_OFF };
 
 #define FILTER_WHY_SIZE 256
@@ -27,7 +27,7 @@ int filter_install(enum filter_class class);
 
 /* `sprig seccomp show`: each class's allowed system calls and argument
  * rules; with a directory, the raw BPF of each class written there
- * (DIR/vmm.bpf, DIR/vcpu.bpf) for `mode`'s default action. */
+ * (DIR/vmm.bpf, DIR/vcpu.bpf, DIR/io.bpf) for `mode`'s default action. */
 int filters_show(FILE *out, const char *bpf_dir, enum filter_mode mode);
 
 /* `sprig seccomp show [--mode kill|trap|log] [--bpf DIR]`. */

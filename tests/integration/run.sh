@@ -155,6 +155,31 @@ done
 if [ "$phases" = "$want" ]; then pass "--timings names every start-up phase in order"
 else fail "--timings names every start-up phase in order" "got: $phases"; fi
 
+# --- virtio-rng (docs/virtio.md), driven by guest/virtio.c: each action
+# ends with "virtio: ACTION ok" and isa-debug-exit 0 (status 1).
+VIRTIO_GUEST=$GUESTS/virtio.elf
+for action in rng rng-irq storm; do
+	sprig --kernel "$VIRTIO_GUEST" --rng --cmdline "action=$action"
+	expect "virtio-rng: $action" 1 "out:virtio: $action ok" noerr
+done
+sprig --kernel "$VIRTIO_GUEST" --rng --cmdline action=rng-loop
+expect "virtio-rng: a looping chain sets NEEDS_RESET, a reset brings the device back" 1 \
+	"out:virtio: looping chain: status 0x4f, needs reset" "out:virtio: rng-loop ok" \
+	"err:sprig: virtio-rng: the guest's driver broke the rules (descriptor chain loops)"
+sprig --kernel "$VIRTIO_GUEST" --rng --cmdline action=rng-wild
+expect "virtio-rng: buffers and rings outside RAM set NEEDS_RESET, nothing else" 1 \
+	"out:virtio: buffer outside RAM: status 0x4f" "out:virtio: rings outside RAM: status 0x4f" \
+	"out:virtio: rng-wild ok" "err:(buffer is not in guest RAM)"
+# 192 bytes at 64 bytes/s with a 64-byte burst: two seconds at least.
+started=$(date +%s)
+sprig --kernel "$VIRTIO_GUEST" --rng --rng-rate 64 --cmdline action=rng
+took=$(($(date +%s) - started))
+expect "virtio-rng: --rng-rate 64 still answers in full" 1 "out:virtio: rng ok"
+if [ "$took" -ge 2 ]; then pass "virtio-rng: --rng-rate 64 held 192 bytes to ${took} s (at least 2)"
+else fail "virtio-rng: --rng-rate 64" "192 bytes in ${took} s, under the limit's 2 s"; fi
+sprig --kernel "$VIRTIO_GUEST" --cmdline action=rng
+expect "without --rng there is no virtio device" 1 "out:virtio: FAIL no virtio-mmio device at 0xd0001000"
+
 sprig --kernel "$TESTGUEST" --cmdline action=mmio-marker --timings
 expect "boot marker at MMIO 0xd0000000/0xc0000000" 0 "out:testguest: mmio marker" "err:boot marker"
 if grep -q "boot marker .*not reached" "$T/err"; then fail "MMIO boot marker recorded" "no time"; else pass "MMIO boot marker recorded"; fi

@@ -1,0 +1,86 @@
+/* The I/O thread (io_thread.h). Handlers run one at a time, in the order
+ * epoll reports their fds; each takes its device's lock itself. */
+#include "io_thread.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int io_thread_init(struct io_thread *io, int (*install_filter)(void))
+{
+	memset(io, 0, sizeof(*io));
+	io->install_filter = install_filter;
+	io->epoll_fd = io->stop_fd = -1;
+	io->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	io->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (io->epoll_fd < 0 || io->stop_fd < 0) {
+		int err = -errno;
+		io_thread_stop(io);
+		return err;
+	}
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };  /* NULL: stop */
+	return epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, io->stop_fd, &ev) ? -errno : 0;
+}
+
+int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque)
+{
+	if (io->watch_count == IO_WATCHES_MAX)
+		return -ENOSPC;
+	struct io_watch *w = &io->watches[io->watch_count];
+	*w = (struct io_watch){ fd, handler, opaque };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+	if (epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+		return -errno;
+	io->watch_count++;
+	return 0;
+}
+
+static void *io_main(void *arg)
+{
+	struct io_thread *io = arg;
+	if (io->install_filter && (io->filter_error = io->install_filter()))
+		return NULL;
+	for (;;) {
+		struct epoll_event got[8];
+		int n = epoll_wait(io->epoll_fd, got, 8, -1);
+		if (n < 0 && errno != EINTR)
+			return NULL;
+		for (int i = 0; i < n; i++) {
+			struct io_watch *w = got[i].data.ptr;
+			if (!w)
+				return NULL;
+			w->handler(w->opaque);
+		}
+	}
+}
+
+int io_thread_start(struct io_thread *io)
+{
+	if (!io->watch_count)
+		return 0;
+	int err = pthread_create(&io->thread, NULL, io_main, io);
+	if (err)
+		return -err;
+	io->running = true;
+	return 0;
+}
+
+void io_thread_stop(struct io_thread *io)
+{
+	if (io->running) {
+		uint64_t one = 1;
+		if (write(io->stop_fd, &one, sizeof(one)) < 0) {
+			/* cannot fail: the counter is nowhere near its maximum */
+		}
+		pthread_join(io->thread, NULL);
+		io->running = false;
+	}
+	if (io->epoll_fd >= 0)
+		close(io->epoll_fd);
+	if (io->stop_fd >= 0)
+		close(io->stop_fd);
+	io->epoll_fd = io->stop_fd = -1;
+}

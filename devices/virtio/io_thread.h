@@ -1,0 +1,40 @@
+/* The I/O thread: every virtio device's queue work, off the vCPU threads.
+ * A guest's kick reaches it through an ioeventfd KVM signals in the
+ * kernel, so the vCPU never leaves KVM_RUN for it; the thread waits on
+ * those eventfds (and the devices' timers) with epoll and runs each
+ * one's handler. It loads its own seccomp filter (class "io") before it
+ * touches anything the guest wrote. */
+#ifndef SPRIG_VIRTIO_IO_THREAD_H
+#define SPRIG_VIRTIO_IO_THREAD_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#define IO_WATCHES_MAX 32
+
+typedef void io_handler_fn(void *opaque);
+
+struct io_thread {
+	int epoll_fd, stop_fd;
+	pthread_t thread;
+	bool running;
+	unsigned watch_count;
+	struct io_watch { int fd; io_handler_fn *handler; void *opaque; } watches[IO_WATCHES_MAX];
+	int (*install_filter)(void);  /* the thread's own seccomp filter, or NULL */
+	int filter_error;             /* what loading it returned */
+};
+
+/* Before start: 0 or -errno. */
+int io_thread_init(struct io_thread *io, int (*install_filter)(void));
+
+/* Before start: run `handler(opaque)` whenever `fd` is readable; the
+ * handler drains the fd. 0 or -errno (-ENOSPC: too many). */
+int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque);
+
+/* Start the thread if anything is watched; 0 or -errno. */
+int io_thread_start(struct io_thread *io);
+
+/* Stop and join it (main thread, at VM stop), then close its fds. */
+void io_thread_stop(struct io_thread *io);
+
+#endif

@@ -1,0 +1,226 @@
+/* A virtio-mmio driver as small as it can be, for sprig's virtio devices
+ * (`action=...` on the command line picks what it does):
+ *   rng        negotiate, set up queue 0, read 64 random bytes three times
+ *              and check they are neither constant nor repeated
+ *   rng-irq    the same, waiting for the device's interrupt instead of
+ *              polling the used ring
+ *   rng-loop   offer a descriptor chain that loops: the device must set
+ *              DEVICE_NEEDS_RESET and stop, not hang; then reset it and
+ *              read again
+ *   rng-wild   offer buffers outside RAM, then a queue whose rings are not
+ *              in RAM, each followed by a reset and a good read
+ *   storm      20000 notifications with nothing in the ring, then a read
+ * Each ends with a `virtio: ... ok` line or a `virtio: FAIL ...` line, then
+ * isa-debug-exit 0 (sprig exits 1) either way. */
+#include "guest.h"
+
+#define WINDOW 0xd0001000ull  /* sprig's first virtio-mmio window, IRQ 5 */
+#define IRQ_PIN 5
+#define IRQ_VECTOR 0x35
+#define QSIZE 8
+
+enum {
+	MAGIC = 0x000, VERSION = 0x004, DEVICE_ID = 0x008, DEVICE_FEATURES = 0x010,
+	DEVICE_FEATURES_SEL = 0x014, DRIVER_FEATURES = 0x020, DRIVER_FEATURES_SEL = 0x024,
+	QUEUE_SEL = 0x030, QUEUE_NUM_MAX = 0x034, QUEUE_NUM = 0x038, QUEUE_READY = 0x044,
+	QUEUE_NOTIFY = 0x050, INTERRUPT_STATUS = 0x060, INTERRUPT_ACK = 0x064, STATUS = 0x070,
+	QUEUE_DESC = 0x080, QUEUE_DRIVER = 0x090, QUEUE_DEVICE = 0x0a0,
+};
+
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next;
+};
+
+static struct desc descs[QSIZE] __attribute__((aligned(16)));
+static struct { uint16_t flags, idx, ring[QSIZE], used_event; } avail __attribute__((aligned(4)));
+static struct { uint16_t flags, idx; struct { uint32_t id, len; } ring[QSIZE]; uint16_t avail_event; }
+	used __attribute__((aligned(8)));
+static uint8_t buffers[3][64];
+static uint16_t seen_used;
+static volatile unsigned interrupts;
+
+static bool same_bytes(const uint8_t *a, const uint8_t *b, unsigned n)
+{
+	while (n--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
+static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(WINDOW + reg); }
+static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(WINDOW + reg) = v; }
+
+static void wr64(uint32_t reg, uint64_t v)
+{
+	wr(reg, (uint32_t)v);
+	wr(reg + 4, (uint32_t)(v >> 32));
+}
+
+static __attribute__((noreturn)) void finish(const char *line)
+{
+	print("virtio: %s\n", line);
+	outb(0xf4, 0);
+	halt_forever();
+}
+
+/* Reset, negotiate VERSION_1 only, queue 0 at `rings` (0: ours). */
+static bool bring_up(uint64_t desc_gpa, uint64_t avail_gpa, uint64_t used_gpa)
+{
+	wr(STATUS, 0);
+	wr(STATUS, 1);
+	wr(STATUS, 1 | 2);
+	wr(DEVICE_FEATURES_SEL, 1);
+	if (!(rd(DEVICE_FEATURES) & 1))
+		finish("FAIL device does not offer VIRTIO_F_VERSION_1");
+	wr(DRIVER_FEATURES_SEL, 0);
+	wr(DRIVER_FEATURES, 0);
+	wr(DRIVER_FEATURES_SEL, 1);
+	wr(DRIVER_FEATURES, 1);
+	wr(STATUS, 1 | 2 | 8);
+	if (!(rd(STATUS) & 8))
+		finish("FAIL FEATURES_OK refused");
+	memset(descs, 0, sizeof(descs));
+	memset(&avail, 0, sizeof(avail));
+	memset(&used, 0, sizeof(used));
+	seen_used = 0;
+	wr(QUEUE_SEL, 0);
+	if (rd(QUEUE_NUM_MAX) < QSIZE)
+		finish("FAIL queue too small");
+	wr(QUEUE_NUM, QSIZE);
+	wr64(QUEUE_DESC, desc_gpa ? desc_gpa : (uint64_t)descs);
+	wr64(QUEUE_DRIVER, avail_gpa ? avail_gpa : (uint64_t)&avail);
+	wr64(QUEUE_DEVICE, used_gpa ? used_gpa : (uint64_t)&used);
+	wr(QUEUE_READY, 1);
+	wr(STATUS, 1 | 2 | 8 | 4);
+	return !(rd(STATUS) & 0x40);
+}
+
+static void offer(uint16_t head)
+{
+	avail.ring[avail.idx % QSIZE] = head;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	avail.idx++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wr(QUEUE_NOTIFY, 0);
+}
+
+/* Until the device used one more buffer (true) or said NEEDS_RESET. */
+static bool wait_used(bool irq)
+{
+	for (uint64_t spins = 0; spins < 2000000000ull; spins++) {
+		if (*(volatile uint16_t *)&used.idx != seen_used) {
+			seen_used++;
+			return true;
+		}
+		if (rd(STATUS) & 0x40)
+			return false;
+		if (irq)
+			__asm__ volatile("sti; hlt; cli");
+		else
+			cpu_relax();
+	}
+	finish("FAIL the device never answered");
+}
+
+static uint32_t read_random(unsigned which, bool irq)
+{
+	descs[0] = (struct desc){ (uint64_t)buffers[which], 64, 2, 0 };
+	offer(0);
+	if (!wait_used(irq))
+		finish("FAIL a good request got NEEDS_RESET");
+	return used.ring[(seen_used - 1) % QSIZE].len;
+}
+
+static void check_random(bool irq)
+{
+	for (unsigned i = 0; i < 3; i++)
+		if (read_random(i, irq) != 64)
+			finish("FAIL short read");
+	unsigned same = 0;
+	for (unsigned i = 1; i < 64; i++)
+		same += buffers[0][i] == buffers[0][0];
+	if (same == 63 || same_bytes(buffers[0], buffers[1], 64) || same_bytes(buffers[1], buffers[2], 64))
+		finish("FAIL the bytes are not random");
+	print("virtio: random %x %x %x %x\n", buffers[0][0], buffers[0][1], buffers[1][0], buffers[2][0]);
+}
+
+/* A request the device must refuse with NEEDS_RESET, then a good one. */
+static void refused_then_good(const char *what)
+{
+	if (wait_used(false))
+		finish("FAIL a bad chain was answered");
+	print("virtio: %s: status 0x%x, needs reset\n", what, rd(STATUS));
+	if (!bring_up(0, 0, 0))
+		finish("FAIL needs reset after a reset");
+	check_random(false);
+}
+
+static void on_irq(unsigned vector, uint64_t error_code, struct idt_frame *frame)
+{
+	(void)vector, (void)error_code, (void)frame;
+	wr(INTERRUPT_ACK, rd(INTERRUPT_STATUS));
+	interrupts++;
+	irq_eoi();
+}
+
+/* One CPU does everything; APs are never started. */
+void ap_main(uint32_t apic_id)
+{
+	(void)apic_id;
+	halt_forever();
+}
+
+void guest_main(void)
+{
+	const char *action = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "action") : NULL;
+	if (!action)
+		action = "rng";
+	if (rd(MAGIC) != 0x74726976 || rd(VERSION) != 2)
+		finish("FAIL no virtio-mmio device at 0xd0001000");
+	if (rd(DEVICE_ID) != 4)
+		finish("FAIL the device is not an entropy device");
+	if (!bring_up(0, 0, 0))
+		finish("FAIL needs reset right after setup");
+	if (!strncmp(action, "rng-irq", 7)) {
+		idt_load();
+		idt_set_handler(IRQ_VECTOR, on_irq);
+		irq_route_isa(IRQ_PIN, IRQ_VECTOR);
+		check_random(true);
+		/* An answer seen before the guest halted leaves its interrupt
+		 * pending behind cli: let it in. */
+		for (uint64_t spins = 0; !interrupts && spins < 100000000ull; spins++)
+			__asm__ volatile("sti; pause; cli");
+		if (!interrupts) {
+			print("virtio: interrupt status 0x%x\n", rd(INTERRUPT_STATUS));
+			finish("FAIL no interrupt came");
+		}
+		print("virtio: %u interrupts\n", interrupts);
+		finish("rng-irq ok");
+	} else if (!strncmp(action, "rng-loop", 8)) {
+		descs[0] = (struct desc){ (uint64_t)buffers[0], 64, 1 | 2, 1 };
+		descs[1] = (struct desc){ (uint64_t)buffers[1], 64, 1 | 2, 0 };
+		offer(0);
+		refused_then_good("looping chain");
+		finish("rng-loop ok");
+	} else if (!strncmp(action, "rng-wild", 8)) {
+		descs[0] = (struct desc){ 0xfffffffff000ull, 64, 2, 0 };
+		offer(0);
+		refused_then_good("buffer outside RAM");
+		if (bring_up(0xc0000000ull, 0, 0))
+			finish("FAIL rings outside RAM were accepted");
+		print("virtio: rings outside RAM: status 0x%x, needs reset\n", rd(STATUS));
+		if (!bring_up(0, 0, 0))
+			finish("FAIL needs reset after a reset");
+		check_random(false);
+		finish("rng-wild ok");
+	} else if (!strncmp(action, "storm", 5)) {
+		for (unsigned i = 0; i < 20000; i++)
+			wr(QUEUE_NOTIFY, 0);
+		check_random(false);
+		finish("storm ok");
+	}
+	check_random(false);
+	finish("rng ok");
+}

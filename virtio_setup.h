@@ -1,0 +1,37 @@
+/* The virtio devices a config asks for: where the guest finds them (the
+ * DSDT's windows), and their making, wiring (irqfd out, ioeventfd in) and
+ * I/O thread. One order for both, so the guest is told what exists. */
+#ifndef SPRIG_VIRTIO_SETUP_H
+#define SPRIG_VIRTIO_SETUP_H
+
+#include "boot/boot.h"
+#include "config.h"
+#include "cpu/cpu.h"
+#include "devices/devices.h"
+#include "devices/virtio/io_thread.h"
+#include "devices/virtio/rng.h"
+
+struct virtio_setup {
+	bool has_rng;
+	struct virtio_rng rng;
+	struct io_thread io;
+	bool io_made;
+};
+
+/* The windows `c` asks for, in order, into `out` (DEVICES_VIRTIO_MAX). */
+unsigned virtio_setup_windows(const struct config *c, struct boot_mmio_device *out);
+
+/* Make the devices and put them on the bus: 0, or -errno with `why`. */
+int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct vm *vm,
+			struct devices *devices, char *why, size_t why_size);
+
+/* The I/O thread, once the seccomp programs are chosen: 0 or -errno. */
+int virtio_setup_start(struct virtio_setup *s);
+
+/* After every vCPU thread is joined: the I/O thread ends. */
+void virtio_setup_stop(struct virtio_setup *s);
+
+/* After vm_destroy (which undoes the irqfds first): the devices' fds. */
+void virtio_setup_close(struct virtio_setup *s);
+
+#endif
