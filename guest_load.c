@@ -107,7 +107,14 @@ int guest_boot_data(struct vm *vm, const struct config *c, const struct guest_fi
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		apic_ids[i] = cpu_topology_apic_id(&vm->topology, i);
 	struct boot_mmio_device windows[DEVICES_VIRTIO_MAX];
-	struct boot_setup setup = { .cmdline = c->cmdline[0] ? c->cmdline : NULL,
+	static char cmdline[CONFIG_CMDLINE_MAX];
+	if (virtio_setup_cmdline(c, cmdline, sizeof(cmdline))) {
+		free(apic_ids);
+		fprintf(stderr, "sprig: cmdline: no room for the virtio devices' virtio_mmio.device= "
+			"(at most %d bytes)\n", CONFIG_CMDLINE_MAX - 1);
+		return -1;
+	}
+	struct boot_setup setup = { .cmdline = cmdline[0] ? cmdline : NULL,
 				    .initrd = f->initrd.data, .initrd_size = f->initrd.size,
 				    .cpus = vm->nr_vcpus, .apic_ids = apic_ids, .mmio_devices = windows,
 				    .mmio_count = virtio_setup_windows(c, windows) };

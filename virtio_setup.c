@@ -2,6 +2,7 @@
 #include "virtio_setup.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,33 @@ unsigned virtio_setup_windows(const struct config *c, struct boot_mmio_device *o
 		n++;
 	}
 	return n;
+}
+
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = text; (p = strstr(p, word)); p += n)
+		if ((p == text || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+			return true;
+	return false;
+}
+
+int virtio_setup_cmdline(const struct config *c, char *out, size_t size)
+{
+	size_t len = (size_t)snprintf(out, size, "%s", c->cmdline);
+	if (len >= size)
+		return -E2BIG;
+	if (!has_word(c->cmdline, "acpi=off"))
+		return 0;
+	struct boot_mmio_device windows[DEVICES_VIRTIO_MAX];
+	unsigned count = virtio_setup_windows(c, windows);
+	for (unsigned i = 0; i < count; i++) {
+		len += (size_t)snprintf(out + len, size - len, "%svirtio_mmio.device=4K@0x%llx:%u",
+					len ? " " : "", (unsigned long long)windows[i].base, windows[i].irq);
+		if (len >= size)
+			return -E2BIG;
+	}
+	return 0;
 }
 
 static int install_io_filter(void)

@@ -21,6 +21,12 @@ struct virtio_setup {
 /* The windows `c` asks for, in order, into `out` (DEVICES_VIRTIO_MAX). */
 unsigned virtio_setup_windows(const struct config *c, struct boot_mmio_device *out);
 
+/* The kernel command line: `c`'s, and when it turns ACPI off (the word
+ * acpi=off), each window as virtio_mmio.device=4K@BASE:IRQ, which is how
+ * Linux finds them without the DSDT. 0, or -E2BIG when that does not fit
+ * in `size` bytes. */
+int virtio_setup_cmdline(const struct config *c, char *out, size_t size);
+
 /* Make the devices and put them on the bus: 0, or -errno with `why`. */
 int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct vm *vm,
 			struct devices *devices, char *why, size_t why_size);

@@ -88,11 +88,36 @@ boot minimal-pvh-1 minimal.elf 1 "sprig.reboot"
 boot minimal-vmlinux-2 minimal-nopvh.elf 2 \
 	"reboot=k panic=1 pci=off nomodules i8042.noaux i8042.nomux i8042.dumbkbd sprig.reboot"
 
+# virtio-rng: /dev/hwrng is fed by it and gives 64 bytes that are not all
+# the same. hwrng_read NAME HOW: what init said in boot NAME.
+hwrng_read() {
+	how=$2
+	hwrng=$(sed -n 's/^sprig-init: hwrng //p' "$T/$1.out")
+	case $hwrng in
+	"virtio_rng.0 64 bytes: "*)
+		set -- ${hwrng#*: }
+		first=$1 same=0
+		for b in "$@"; do [ "$b" = "$first" ] && same=$((same + 1)); done
+		if [ "$same" -lt 64 ]; then pass "virtio-rng $how: Linux reads 64 bytes from /dev/hwrng (virtio_rng.0)"
+		else fail "virtio-rng $how: /dev/hwrng" "64 equal bytes: $hwrng"; fi ;;
+	*) fail "virtio-rng $how: /dev/hwrng" "init said '${hwrng:-nothing}'" ;;
+	esac
+}
+boot minimal-rng-1 minimal.bz 1 "sprig.hwrng" --rng
+hwrng_read minimal-rng-1 "found through the DSDT"
+
 # Without ACPI the vCPUs and the IOAPIC come from the MP table (Debian's
 # kernel has no MP-table parser; the minimal one has).
 CPUS_FROM="the MP table"
-boot minimal-mptable-4 minimal.bz 4 "acpi=off reboot=k sprig.reboot"
+boot minimal-mptable-4 minimal.bz 4 "acpi=off reboot=k sprig.reboot sprig.hwrng" --rng
 unset CPUS_FROM
+# No DSDT: sprig puts the window on the command line instead.
+if has_out "virtio_mmio.device=4K@0xd0001000:5"; then
+	pass "acpi=off: the virtio-rng window is on the kernel command line"
+else
+	fail "acpi=off: virtio_mmio.device= on the command line" "$(grep -a 'Command line' "$T/out")"
+fi
+hwrng_read minimal-mptable-4 "found through the command line (acpi=off)"
 if grep -q "MPTABLE: OEM ID: SPRIG" "$T/minimal-mptable-4.out" &&
 	grep -q "IOAPIC\[0\]: apic_id 0, version 17, address 0xfec00000, GSI 0-23" "$T/minimal-mptable-4.out" &&
 	grep -q "ttyS0 at I/O 0x3f8 (irq = 4" "$T/minimal-mptable-4.out"; then

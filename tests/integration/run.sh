@@ -179,6 +179,17 @@ if [ "$took" -ge 2 ]; then pass "virtio-rng: --rng-rate 64 held 192 bytes to ${t
 else fail "virtio-rng: --rng-rate 64" "192 bytes in ${took} s, under the limit's 2 s"; fi
 sprig --kernel "$VIRTIO_GUEST" --cmdline action=rng
 expect "without --rng there is no virtio device" 1 "out:virtio: FAIL no virtio-mmio device at 0xd0001000"
+# With acpi=off the guest has no DSDT to read: the windows go on the
+# command line, as virtio_mmio.device= (Linux's own syntax).
+sprig --kernel "$HELLO" --rng --cmdline "acpi=off x=1"
+expect "acpi=off: virtio_mmio.device= appended for each window" 0 \
+	"out:cmdline: acpi=off x=1 virtio_mmio.device=4K@0xd0001000:5"
+sprig --kernel "$HELLO" --rng --cmdline "noacpi=off x=1"
+expect "no acpi=off word: the command line is the user's" 0 "out:cmdline: noacpi=off x=1"
+if has_out "virtio_mmio"; then fail "no acpi=off word" "virtio_mmio.device= was added"; fi
+long=$(head -c 4080 /dev/zero | tr '\0' x)
+sprig --kernel "$HELLO" --rng --cmdline "acpi=off $long"
+expect "a command line with no room for virtio_mmio.device= is refused" 1 "err:no room for the virtio devices"
 
 sprig --kernel "$TESTGUEST" --cmdline action=mmio-marker --timings
 expect "boot marker at MMIO 0xd0000000/0xc0000000" 0 "out:testguest: mmio marker" "err:boot marker"
