@@ -27,6 +27,10 @@ struct config {
 	char control[CONFIG_PATH_MAX];  /* QMP socket path; empty: none */
 	bool on_reboot_restart;         /* on-reboot = restart */
 	unsigned seccomp;               /* enum filter_mode: kill, trap, log, off */
+	char block_path[CONFIG_PATH_MAX];  /* [block] path: a virtio-blk disk; empty: none */
+	bool block_read_only;
+	bool block_cache_none;          /* cache = none: O_DIRECT */
+	char block_serial[21];          /* VIRTIO_BLK_ID_BYTES and a NUL */
 	bool rng;                       /* a virtio-rng device */
 	uint64_t rng_rate;              /* its bytes per second; 0: no limit */
 };

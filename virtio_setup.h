@@ -9,11 +9,13 @@
 #include "cpu/cpu.h"
 #include "devices/devices.h"
 #include "devices/virtio/io_thread.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/rng.h"
 
 struct virtio_setup {
-	bool has_rng;
+	bool has_rng, has_blk;
 	struct virtio_rng rng;
+	struct virtio_blk blk;
 	struct io_thread io;
 	bool io_made;
 };
@@ -27,7 +29,10 @@ unsigned virtio_setup_windows(const struct config *c, struct boot_mmio_device *o
  * in `size` bytes. */
 int virtio_setup_cmdline(const struct config *c, char *out, size_t size);
 
-/* Make the devices and put them on the bus: 0, or -errno with `why`. */
+/* Make the devices and put them on the bus: 0, -errno with `why` (the
+ * host's failure), or VIRTIO_SETUP_BAD_INPUT with `why` (the user's: an
+ * image that cannot be opened, a serial too long). */
+#define VIRTIO_SETUP_BAD_INPUT 1
 int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct vm *vm,
 			struct devices *devices, char *why, size_t why_size);
 

@@ -214,8 +214,8 @@ static int run_vm(const struct config *c)
 	vm.devices = &devices;
 	vm_add_state_notifier(&vm, flush_on_stop, &devices);
 	static struct virtio_setup virtio;
-	if (virtio_setup_create(&virtio, c, &vm, &devices, why, sizeof(why)))
-		return fail(SPRIG_EXIT_HOST, "%s", why);
+	if ((err = virtio_setup_create(&virtio, c, &vm, &devices, why, sizeof(why))))
+		return fail(err == VIRTIO_SETUP_BAD_INPUT ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
 	timings_mark("devices");
 	if (vm_create_vcpus(&vm, &boot, why))
 		return fail(SPRIG_EXIT_HOST, "%s", why);

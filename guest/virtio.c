@@ -10,11 +10,18 @@
  *   rng-wild   offer buffers outside RAM, then a queue whose rings are not
  *              in RAM, each followed by a reset and a good read
  *   storm      20000 notifications with nothing in the ring, then a read
+ *   blk        the first virtio-blk disk: capacity, sector 0 as text, a
+ *              sector written, flushed and read back, the serial, a read
+ *              past the end (IOERR), an unknown request (UNSUPP); on a
+ *              read-only disk the write must fail (IOERR): blk-ro ok
+ *   blk-bad    a request whose header is 8 bytes: NEEDS_RESET, then a
+ *              reset and a good read
  * Each ends with a `virtio: ... ok` line or a `virtio: FAIL ...` line, then
  * isa-debug-exit 0 (sprig exits 1) either way. */
 #include "guest.h"
 
-#define WINDOW 0xd0001000ull  /* sprig's first virtio-mmio window, IRQ 5 */
+#define FIRST_WINDOW 0xd0001000ull  /* sprig's virtio-mmio windows, 4 KiB apart, IRQ 5 up */
+#define WINDOWS 8
 #define IRQ_PIN 5
 #define IRQ_VECTOR 0x35
 #define QSIZE 8
@@ -49,8 +56,21 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, unsigned n)
 	return true;
 }
 
-static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(WINDOW + reg); }
-static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(WINDOW + reg) = v; }
+static uint64_t window = FIRST_WINDOW;
+static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(window + reg); }
+static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(window + reg) = v; }
+
+/* The window of the first device of type `id`; false if there is none. */
+static bool find_device(uint32_t id)
+{
+	for (unsigned i = 0; i < WINDOWS; i++) {
+		window = FIRST_WINDOW + 0x1000ull * i;
+		if (rd(MAGIC) == 0x74726976 && rd(VERSION) == 2 && rd(DEVICE_ID) == id)
+			return true;
+	}
+	window = FIRST_WINDOW;
+	return false;
+}
 
 static void wr64(uint32_t reg, uint64_t v)
 {
@@ -157,6 +177,79 @@ static void refused_then_good(const char *what)
 	check_random(false);
 }
 
+/* --- virtio-blk: a request is header, 512 bytes of data, status. */
+static uint8_t sector[512], status_byte;
+static struct { uint32_t type, reserved; uint64_t sector; } header;
+
+static uint8_t blk_request(uint32_t type, uint64_t at, bool data_writable, uint32_t header_len)
+{
+	header.type = type, header.reserved = 0, header.sector = at;
+	status_byte = 0xff;
+	descs[0] = (struct desc){ (uint64_t)&header, header_len, 1, 1 };
+	descs[1] = (struct desc){ (uint64_t)sector, sizeof(sector), (uint16_t)(1 | (data_writable ? 2 : 0)), 2 };
+	descs[2] = (struct desc){ (uint64_t)&status_byte, 1, 2, 0 };
+	offer(0);
+	if (!wait_used(false))
+		return 0xee;  /* NEEDS_RESET */
+	return status_byte;
+}
+
+static void fill(uint8_t *p, unsigned n, uint8_t seed)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+}
+
+static void blk_test(const char *action)
+{
+	if (!find_device(2))
+		finish("FAIL no virtio-blk device");
+	if (!bring_up(0, 0, 0))
+		finish("FAIL blk needs reset right after setup");
+	uint64_t capacity = rd(0x100) | (uint64_t)rd(0x104) << 32;
+	wr(DEVICE_FEATURES_SEL, 0);
+	bool read_only = rd(DEVICE_FEATURES) & (1u << 5);
+	print("virtio: blk capacity %lu sectors%s\n", capacity, read_only ? ", read-only" : "");
+	if (blk_request(0, 0, true, 16) != 0)
+		finish("FAIL reading sector 0");
+	sector[15] = 0;
+	print("virtio: blk sector 0: %s\n", (const char *)sector);
+	if (!strncmp(action, "blk-bad", 7)) {
+		if (blk_request(0, 0, true, 8) != 0xee)
+			finish("FAIL a request with an 8-byte header was served");
+		print("virtio: short header: status 0x%x, needs reset\n", rd(STATUS));
+		if (!bring_up(0, 0, 0) || blk_request(0, 0, true, 16) != 0)
+			finish("FAIL no good read after the reset");
+		finish("blk-bad ok");
+	}
+	fill(sector, sizeof(sector), 42);
+	uint8_t wrote = blk_request(1, 1, false, 16);
+	if (read_only) {
+		if (wrote != 1)
+			finish("FAIL a write to a read-only disk was not refused with IOERR");
+		finish("blk-ro ok");
+	}
+	if (wrote != 0 || blk_request(4, 0, false, 16) != 0)
+		finish("FAIL write or flush");
+	memset(sector, 0, sizeof(sector));
+	if (blk_request(0, 1, true, 16) != 0)
+		finish("FAIL reading sector 1 back");
+	uint8_t want[512];
+	fill(want, sizeof(want), 42);
+	if (!same_bytes(sector, want, sizeof(want)))
+		finish("FAIL sector 1 read back differs");
+	memset(sector, 0, sizeof(sector));
+	if (blk_request(8, 0, true, 16) != 0)
+		finish("FAIL get-id");
+	sector[20] = 0;
+	print("virtio: blk serial '%s'\n", (const char *)sector);
+	if (blk_request(0, capacity, true, 16) != 1)
+		finish("FAIL a read past the end was not refused with IOERR");
+	if (blk_request(99, 0, true, 16) != 2)
+		finish("FAIL an unknown request was not UNSUPP");
+	finish("blk ok");
+}
+
 static void on_irq(unsigned vector, uint64_t error_code, struct idt_frame *frame)
 {
 	(void)vector, (void)error_code, (void)frame;
@@ -177,6 +270,8 @@ void guest_main(void)
 	const char *action = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "action") : NULL;
 	if (!action)
 		action = "rng";
+	if (!strncmp(action, "blk", 3))
+		blk_test(action);
 	if (rd(MAGIC) != 0x74726976 || rd(VERSION) != 2)
 		finish("FAIL no virtio-mmio device at 0xd0001000");
 	if (rd(DEVICE_ID) != 4)

@@ -85,6 +85,10 @@ static const struct rule vcpu[] = {
 static const struct rule io[] = {
 	ALLOW("read", "the devices' kick eventfds (ioeventfd) and timers"),
 	ALLOW("getrandom", "virtio-rng fills the guest's buffers"),
+	ALLOW("pread64", "virtio-blk reads the image"),
+	ALLOW("pwrite64", "virtio-blk writes the image"),
+	ALLOW("fdatasync", "virtio-blk flush"),
+	ALLOW("fallocate", "virtio-blk discard and write-zeroes"),
 	ALLOW("timerfd_settime", "a rate limiter's wake-up"),
 	ALLOW("exit", "the thread ends"),
 };

@@ -27,6 +27,18 @@ static void set16(uint32_t gpa, uint16_t v)
 	memcpy(seed + HEAD + gpa, &v, 2);
 }
 
+/* Every seed says two later avail indexes (bytes 2-6), so the layout
+ * starts at HEAD as fuzz_virtq and fuzz_virtio_blk read it; unless set
+ * otherwise both are the ring's own index, moving nothing. */
+static void keep_avail_index(void)
+{
+	uint16_t idx;
+	memcpy(&idx, seed + HEAD + 0x1000 + 2, 2);
+	seed[2] = 2;
+	memcpy(seed + 3, &idx, 2);
+	memcpy(seed + 5, &idx, 2);
+}
+
 static int write_seed(const char *dir, const char *name)
 {
 	char path[512];
@@ -48,6 +60,7 @@ int main(int argc, char **argv)
 	set_desc(0, 1, (struct desc){ 0x5000, 16, 1, 2 });
 	set_desc(0, 2, (struct desc){ 0x6000, 512, 2, 0 });
 	set16(0x1000 + 4, 0), set16(0x1000 + 2, 1);
+	keep_avail_index();
 	err |= write_seed(argv[1], "direct");
 	/* The same as one indirect table at 0x3000, EVENT_IDX on. */
 	seed[1] = 3;
@@ -55,6 +68,7 @@ int main(int argc, char **argv)
 	set_desc(0x3000, 1, (struct desc){ 0x6000, 512, 2, 0 });
 	set_desc(0, 0, (struct desc){ 0x3000, 32, 4, 0 });
 	set16(0x1000 + 4 + 2 * 8, 0);  /* used_event */
+	keep_avail_index();
 	err |= write_seed(argv[1], "indirect");
 	/* Every slot of the ring offered, one buffer each; the tail moves
 	 * avail->idx twice. */
@@ -68,5 +82,22 @@ int main(int argc, char **argv)
 	seed[2] = 2;
 	memcpy(seed + 3, moves, sizeof(moves));
 	err |= write_seed(argv[1], "full-ring");
+	/* virtio-blk requests (fuzz_virtio_blk shares these seeds): a header
+	 * at 0x3000 (type, reserved, sector), 512 bytes of data, a status
+	 * byte; a read of sector 2, then a write of sector 3. */
+	memset(seed, 0, sizeof(seed));
+	seed[0] = 3;
+	set_desc(0, 0, (struct desc){ 0x3000, 16, 1, 1 });
+	set_desc(0, 1, (struct desc){ 0x4000, 512, 1 | 2, 2 });
+	set_desc(0, 2, (struct desc){ 0x5000, 1, 2, 0 });
+	uint32_t read_header[4] = { 0, 0, 2, 0 };
+	memcpy(seed + HEAD + 0x3000, read_header, sizeof(read_header));
+	set16(0x1000 + 4, 0), set16(0x1000 + 2, 1);
+	keep_avail_index();
+	err |= write_seed(argv[1], "blk-read");
+	uint32_t write_header[4] = { 1, 0, 3, 0 };
+	memcpy(seed + HEAD + 0x3000, write_header, sizeof(write_header));
+	set_desc(0, 1, (struct desc){ 0x4000, 512, 1, 2 });
+	err |= write_seed(argv[1], "blk-write");
 	return err;
 }

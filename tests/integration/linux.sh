@@ -106,6 +106,18 @@ hwrng_read() {
 boot minimal-rng-1 minimal.bz 1 "sprig.hwrng" --rng
 hwrng_read minimal-rng-1 "found through the DSDT"
 
+# virtio-blk: Linux writes 8 MiB of random bytes to /dev/vda with fsync
+# and reads them back; after power off the image holds the same bytes.
+head -c 16777216 /dev/zero >"$T/vda.img"
+boot minimal-blk-2 minimal.bz 2 "sprig.blk" --block.path "$T/vda.img" --block.serial sprig-vda
+said=$(sed -n 's/^sprig-init: blk //p' "$T/minimal-blk-2.out" | tr -d '\r')
+image=$(dd if="$T/vda.img" bs=1M count=8 2>/dev/null | sha256sum | cut -d' ' -f1)
+case $said in
+"vda 32768 sectors, serial sprig-vda, sha256 $image")
+	pass "virtio-blk: Linux's 8 MiB on /dev/vda (serial sprig-vda) are in the image after power off" ;;
+*) fail "virtio-blk: /dev/vda" "init said '${said:-nothing}', the image's sha256 is $image" ;;
+esac
+
 # Without ACPI the vCPUs and the IOAPIC come from the MP table (Debian's
 # kernel has no MP-table parser; the minimal one has).
 CPUS_FROM="the MP table"

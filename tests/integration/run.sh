@@ -179,6 +179,52 @@ if [ "$took" -ge 2 ]; then pass "virtio-rng: --rng-rate 64 held 192 bytes to ${t
 else fail "virtio-rng: --rng-rate 64" "192 bytes in ${took} s, under the limit's 2 s"; fi
 sprig --kernel "$VIRTIO_GUEST" --cmdline action=rng
 expect "without --rng there is no virtio device" 1 "out:virtio: FAIL no virtio-mmio device at 0xd0001000"
+# --- virtio-blk on a raw image: what the guest reads is the file's, what it
+# writes and flushes is in the file when sprig has exited.
+DISK=$T/disk.img
+make_disk() {
+	head -c 1048576 /dev/zero >"$DISK"
+	printf 'sprig-blk-test' | dd of="$DISK" conv=notrunc 2>/dev/null
+}
+make_disk
+sprig --kernel "$VIRTIO_GUEST" --block.path "$DISK" --block.serial SPRIG-SERIAL-1 --cmdline action=blk
+expect "virtio-blk: read, write, flush, get-id, IOERR past the end, UNSUPP" 1 \
+	"out:virtio: blk capacity 2048 sectors" "out:virtio: blk sector 0: sprig-blk-test" \
+	"out:virtio: blk serial 'SPRIG-SERIAL-1'" "out:virtio: blk ok" noerr
+written=$(dd if="$DISK" bs=512 skip=1 count=1 2>/dev/null | od -An -tx1 | head -n 1 | tr -s ' ')
+if [ "$written" = " 2a 31 38 3f 46 4d 54 5b 62 69 70 77 7e 85 8c 93" ]; then
+	pass "virtio-blk: the sector the guest wrote and flushed is in the image"
+else
+	fail "virtio-blk: the written sector in the image" "reads '$written'"
+fi
+make_disk
+sprig --kernel "$VIRTIO_GUEST" --rng --block.path "$DISK" --cmdline action=blk
+expect "virtio-blk beside virtio-rng (second window, 0xd0002000)" 1 "out:virtio: blk ok"
+sprig --kernel "$VIRTIO_GUEST" --block.path "$DISK" --block.read-only --cmdline action=blk
+expect "virtio-blk read-only: VIRTIO_BLK_F_RO, a write is IOERR" 1 "out:, read-only" "out:virtio: blk-ro ok"
+cp "$DISK" "$T/before.img"
+sprig --kernel "$VIRTIO_GUEST" --block.path "$DISK" --cmdline action=blk-bad
+expect "virtio-blk: a request with a short header sets NEEDS_RESET, a reset brings it back" 1 \
+	"out:virtio: short header: status 0x4f, needs reset" "out:virtio: blk-bad ok" \
+	"err:(a request without header or status byte)"
+if cmp -s "$DISK" "$T/before.img"; then pass "virtio-blk: a broken request writes nothing"
+else fail "virtio-blk: a broken request" "the image changed"; fi
+sprig --kernel "$VIRTIO_GUEST" --block.path "$DISK" --block.cache none --cmdline action=blk
+if [ "$status" = 1 ] && has_err "does not take O_DIRECT"; then
+	echo "SKIP $LABEL: virtio-blk cache = none: the file system under $T does not take O_DIRECT (sprig said so, exit 1)"
+else
+	expect "virtio-blk cache = none (O_DIRECT through an aligned bounce buffer)" 1 "out:virtio: blk ok"
+fi
+sprig --kernel "$VIRTIO_GUEST" --block.path "$T/nosuch.img" --cmdline action=blk
+expect "virtio-blk: a missing image is the user's error" 1 "err:sprig: block: $T/nosuch.img: No such file or directory"
+sprig --kernel "$VIRTIO_GUEST" --block.path "$T" --cmdline action=blk
+expect "virtio-blk: a directory is not an image" 1 "err:sprig: block: $T: Is a directory"
+sprig --kernel "$VIRTIO_GUEST" --block.path "$T" --block.read-only --cmdline action=blk
+expect "virtio-blk: nor read-only" 1 "err:not a regular file or block device"
+: >"$T/tiny.img"
+sprig --kernel "$VIRTIO_GUEST" --block.path "$T/tiny.img" --cmdline action=blk
+expect "virtio-blk: an empty image is refused" 1 "err:smaller than one 512-byte sector"
+
 # With acpi=off the guest has no DSDT to read: the windows go on the
 # command line, as virtio_mmio.device= (Linux's own syntax).
 sprig --kernel "$HELLO" --rng --cmdline "acpi=off x=1"
