@@ -174,6 +174,37 @@ static uint8_t get_id(struct virtio_blk *blk)
 	return copy_stream(&blk->chain, true, 0, blk->serial, n, true) ? S_OK : S_IOERR;
 }
 
+/* Zeros written the slow way, where the file system has no fallocate
+ * mode for it: through the bounce buffer (aligned, for O_DIRECT). */
+static bool write_zeros(struct virtio_blk *blk, uint64_t off, uint64_t len)
+{
+	static uint8_t zeros[VIRTIO_BLK_BOUNCE_BYTES] __attribute__((aligned(4096)));
+	while (len) {
+		uint32_t n = len < sizeof(zeros) ? (uint32_t)len : (uint32_t)sizeof(zeros);
+		if (!full_io(blk->fd, zeros, n, off, true))
+			return false;
+		off += n, len -= n;
+	}
+	return true;
+}
+
+/* A punched hole reads as zeros. A write-zeroes that may not unmap is
+ * zeroed in place (FALLOC_FL_ZERO_RANGE); where the file system cannot,
+ * a hole, and where it cannot punch either, zeros written. A discard is
+ * a hint: where the file system punches no holes, doing nothing does it. */
+static bool clear(struct virtio_blk *blk, uint32_t type, bool may_unmap, uint64_t off, uint64_t len)
+{
+	int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	if (type == T_DISCARD)
+		return fallocate(blk->fd, punch, (off_t)off, (off_t)len) == 0 || errno == EOPNOTSUPP;
+	if (fallocate(blk->fd, may_unmap ? punch : FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+		      (off_t)len) == 0)
+		return true;
+	if (errno != EOPNOTSUPP)
+		return false;
+	return fallocate(blk->fd, punch, (off_t)off, (off_t)len) == 0 || write_zeros(blk, off, len);
+}
+
 /* Discard and write-zeroes: 16-byte ranges after the header. */
 static uint8_t discard(struct virtio_blk *blk, uint32_t type)
 {
@@ -189,12 +220,8 @@ static uint8_t discard(struct virtio_blk *blk, uint32_t type)
 			return S_IOERR;
 		if (!in_image(blk, seg.sector, (uint64_t)seg.count * SECTOR))
 			return S_IOERR;
-		/* A punched hole reads as zeros: both requests become one. */
-		int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
-		if (type == T_WRITE_ZEROES && !(seg.flags & 1))
-			mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-		if (seg.count && fallocate(blk->fd, mode, (off_t)(seg.sector * SECTOR),
-					   (off_t)seg.count * SECTOR))
+		if (seg.count && !clear(blk, type, seg.flags & 1, seg.sector * SECTOR,
+					(uint64_t)seg.count * SECTOR))
 			return S_IOERR;
 	}
 	return S_OK;
