@@ -4,6 +4,7 @@
  * data and status are ranges in them. Every range is checked against the
  * image before the file is touched. */
 #include "blk.h"
+#include "../bus.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,16 +38,8 @@
 
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-static void signal_fd(int fd)
-{
-	uint64_t one = 1;
-	if (write(fd, &one, sizeof(one)) < 0) {
-		/* saturated: already signalled */
-	}
-}
-
-static void blk_interrupt(void *opaque) { signal_fd(*(int *)opaque); }
-static void blk_activate(void *device) { signal_fd(((struct virtio_blk *)device)->kick_fd); }
+static void blk_interrupt(void *opaque) { device_signal(*(int *)opaque); }
+static void blk_activate(void *device) { device_signal(((struct virtio_blk *)device)->kick_fd); }
 static void blk_notify(void *device, unsigned index) { (void)index; blk_activate(device); }
 static void blk_reset(void *device) { (void)device; }
 
@@ -276,9 +269,7 @@ done:
 static void on_kick(void *opaque)
 {
 	struct virtio_blk *blk = opaque;
-	uint64_t count;
-	while (read(blk->kick_fd, &count, sizeof(count)) == sizeof(count)) {
-	}
+	io_drain(blk->kick_fd);
 	pthread_mutex_lock(&blk->transport.lock);
 	if (virtio_mmio_live(&blk->transport))
 		virtio_blk_serve(blk);

@@ -38,6 +38,13 @@ int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *
 	return 0;
 }
 
+void io_drain(int fd)
+{
+	uint64_t count;
+	while (read(fd, &count, sizeof(count)) == sizeof(count)) {
+	}
+}
+
 static void *io_main(void *arg)
 {
 	struct io_thread *io = arg;

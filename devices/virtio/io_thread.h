@@ -34,6 +34,9 @@ int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *
 /* Start the thread if anything is watched; 0 or -errno. */
 int io_thread_start(struct io_thread *io);
 
+/* For handlers: read a non-blocking eventfd or timerfd until it is empty. */
+void io_drain(int fd);
+
 /* Stop and join it (main thread, at VM stop), then close its fds. */
 void io_thread_stop(struct io_thread *io);
 

@@ -1,51 +1,29 @@
 /* virtio-rng (rng.h): runs on the I/O thread, under the transport's lock. */
 #include "rng.h"
+#include "../bus.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static void signal_fd(int fd)
-{
-	uint64_t one = 1;
-	if (write(fd, &one, sizeof(one)) < 0) {
-		/* an eventfd refuses only when saturated: already signalled */
-	}
-}
-
-static void drain_fd(int fd)
-{
-	uint64_t count;
-	while (read(fd, &count, sizeof(count)) == sizeof(count)) {
-	}
-}
 
 static void rng_interrupt(void *opaque)
 {
-	signal_fd(*(int *)opaque);
+	device_signal(*(int *)opaque);
 }
 
 static void rng_activate(void *device)
 {
 	struct virtio_rng *rng = device;
-	signal_fd(rng->kick_fd);  /* buffers may be waiting since before DRIVER_OK */
+	device_signal(rng->kick_fd);  /* buffers may be waiting since before DRIVER_OK */
 }
 
 static void rng_notify(void *device, unsigned index)
 {
 	(void)index;
-	signal_fd(((struct virtio_rng *)device)->kick_fd);
+	device_signal(((struct virtio_rng *)device)->kick_fd);
 }
 
 static void rng_reset(void *device)
@@ -110,7 +88,7 @@ static void serve(struct virtio_rng *rng)
 {
 	struct virtio_mmio *t = &rng->transport;
 	struct virtq *q = &t->queues[0];
-	if (rng->held && !answer(rng, now_ns()))
+	if (rng->held && !answer(rng, devices_now_ns()))
 		return;
 	do {
 		for (;;) {
@@ -121,7 +99,7 @@ static void serve(struct virtio_rng *rng)
 			}
 			if (!got)
 				break;
-			if (!answer(rng, now_ns()))
+			if (!answer(rng, devices_now_ns()))
 				goto done;  /* the rest waits in the ring */
 		}
 	} while (virtq_arm_notify(q));
@@ -132,7 +110,7 @@ done:
 static void on_kick(void *opaque)
 {
 	struct virtio_rng *rng = opaque;
-	drain_fd(rng->kick_fd);
+	io_drain(rng->kick_fd);
 	pthread_mutex_lock(&rng->transport.lock);
 	if (virtio_mmio_live(&rng->transport))
 		serve(rng);
@@ -142,8 +120,8 @@ static void on_kick(void *opaque)
 static void on_timer(void *opaque)
 {
 	struct virtio_rng *rng = opaque;
-	drain_fd(rng->timer_fd);
-	signal_fd(rng->kick_fd);
+	io_drain(rng->timer_fd);
+	device_signal(rng->kick_fd);
 }
 
 int virtio_rng_init(struct virtio_rng *rng, const struct guest_mem *mem, int irq_fd,
@@ -158,7 +136,7 @@ int virtio_rng_init(struct virtio_rng *rng, const struct guest_mem *mem, int irq
 		virtio_rng_close(rng);
 		return err;
 	}
-	rate_limit_init(&rng->limit, bytes_per_second, bytes_per_second, now_ns());
+	rate_limit_init(&rng->limit, bytes_per_second, bytes_per_second, devices_now_ns());
 	virtio_mmio_init(&rng->transport, &rng_ops, rng, mem, rng_interrupt, &rng->irq_fd);
 	return 0;
 }

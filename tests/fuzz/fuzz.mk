@@ -21,7 +21,7 @@ $(FUZZ_OUT)/fuzz_json: control/json.c
 $(FUZZ_OUT)/fuzz_devices: $(wildcard devices/*.c) devices/virtio/mmio.c devices/virtio/queue.c \
 	mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c
-$(FUZZ_OUT)/fuzz_virtio_blk: devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
+$(FUZZ_OUT)/fuzz_virtio_blk: $(wildcard devices/*.c) devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
 	devices/virtio/io_thread.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_bzimage: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 

@@ -30,7 +30,7 @@ $(UNIT_OUT)/test_mce: cpu/mce_encode.c cpu/cpuid_table.c
 $(UNIT_OUT)/test_run_state: cpu/run_state.c cpu/mailbox.c cpu/kick.c
 $(UNIT_OUT)/test_json: control/json.c
 $(UNIT_OUT)/test_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c
-$(UNIT_OUT)/test_virtio_blk: devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
+$(UNIT_OUT)/test_virtio_blk: $(wildcard devices/*.c) devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
 	devices/virtio/io_thread.c mem/guest_mem.c mem/layout.c
 $(UNIT_OUT)/test_virtio_mmio: devices/virtio/mmio.c devices/virtio/queue.c devices/virtio/rate_limit.c \
 	mem/guest_mem.c mem/layout.c
