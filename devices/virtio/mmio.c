@@ -110,7 +110,6 @@ static uint32_t read_register(struct virtio_mmio *t, uint64_t offset)
 		return t->device_features_sel < 2 ? (uint32_t)(offered(t) >> (32 * t->device_features_sel)) : 0;
 	case REG_QUEUE_NUM_MAX: return q ? t->ops->queue_size_max : 0;
 	case REG_QUEUE_READY: return q && q->ready;
-	case REG_INTERRUPT_STATUS: return atomic_load(&t->interrupt_status);
 	case REG_STATUS: return t->status;
 	case REG_SHM_LEN_LOW: case REG_SHM_LEN_HIGH: return 0xffffffffu;  /* no shared memory */
 	case REG_CONFIG_GENERATION: return t->config_generation;
@@ -195,7 +194,6 @@ static void write_register(struct virtio_mmio *t, uint64_t offset, uint32_t valu
 		break;
 	case REG_QUEUE_SEL: t->queue_sel = value; break;
 	case REG_QUEUE_READY: if (q) queue_ready(t, q, value); break;
-	case REG_INTERRUPT_ACK: atomic_fetch_and(&t->interrupt_status, ~value); break;
 	case REG_STATUS: write_status(t, value); break;
 	case REG_QUEUE_NUM: case REG_QUEUE_DESC_LOW: case REG_QUEUE_DESC_HIGH:
 	case REG_QUEUE_DRIVER_LOW: case REG_QUEUE_DRIVER_HIGH:
@@ -214,6 +212,13 @@ static bool in_config(const struct virtio_mmio *t, uint64_t offset, unsigned siz
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t offset, uint8_t *data, unsigned size)
 {
 	memset(data, 0, size);
+	/* The interrupt handler's read (Linux's vm_interrupt) takes no lock:
+	 * the I/O thread holds it across a whole request's file I/O. */
+	if (offset == REG_INTERRUPT_STATUS && size == 4) {
+		uint32_t value = atomic_load(&t->interrupt_status);
+		memcpy(data, &value, 4);
+		return;
+	}
 	pthread_mutex_lock(&t->lock);
 	if (offset >= VIRTIO_MMIO_CONFIG) {
 		if (in_config(t, offset, size) && t->ops->config_read)
@@ -232,6 +237,12 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, const uint8_t *da
 		memcpy(&index, data, 4);
 		if (index < t->ops->queue_count && t->ops->notify)
 			t->ops->notify(t->device, index);
+		return;
+	}
+	if (offset == REG_INTERRUPT_ACK && size == 4) {  /* as the read above */
+		uint32_t value;
+		memcpy(&value, data, 4);
+		atomic_fetch_and(&t->interrupt_status, ~value);
 		return;
 	}
 	pthread_mutex_lock(&t->lock);
