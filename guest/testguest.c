@@ -208,6 +208,8 @@ static void keyboard(void)
 static void echo_input(void)
 {
 	char line[128];
+	/* Said first, so a run that never sees THRE shows it got this far. */
+	print("testguest: echo: waiting for the THR-empty interrupt\n");
 	uart_input_start();
 	print("testguest: thre interrupt\n");
 	print("testguest: type lines, quit ends\n");
