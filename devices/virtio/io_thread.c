@@ -25,17 +25,27 @@ int io_thread_init(struct io_thread *io, int (*install_filter)(void))
 	return epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, io->stop_fd, &ev) ? -errno : 0;
 }
 
-int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque)
+static int watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque, uint32_t events)
 {
 	if (io->watch_count == IO_WATCHES_MAX)
 		return -ENOSPC;
 	struct io_watch *w = &io->watches[io->watch_count];
 	*w = (struct io_watch){ fd, handler, opaque };
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+	struct epoll_event ev = { .events = events, .data.ptr = w };
 	if (epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
 		return -errno;
 	io->watch_count++;
 	return 0;
+}
+
+int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque)
+{
+	return watch(io, fd, handler, opaque, EPOLLIN);
+}
+
+int io_thread_watch_edge(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque)
+{
+	return watch(io, fd, handler, opaque, EPOLLIN | EPOLLET);
 }
 
 void io_drain(int fd)

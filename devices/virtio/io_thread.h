@@ -31,6 +31,11 @@ int io_thread_init(struct io_thread *io, int (*install_filter)(void));
  * handler drains the fd. 0 or -errno (-ENOSPC: too many). */
 int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque);
 
+/* The same, told only when `fd` becomes readable again (EPOLLET): for a
+ * source the handler may leave unread (a tap whose frames wait for the
+ * guest's buffers) without the thread spinning on it. */
+int io_thread_watch_edge(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque);
+
 /* Start the thread if anything is watched; 0 or -errno. */
 int io_thread_start(struct io_thread *io);
 

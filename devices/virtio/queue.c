@@ -174,13 +174,28 @@ int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *
 	return 1;
 }
 
-void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
+void virtq_fill(struct virtq *q, unsigned offset, uint16_t head, uint32_t written)
 {
-	uint8_t *element = q->used + 4 + 8u * (q->used_idx & (q->config.size - 1));
+	uint8_t *element = q->used + 4 + 8u * ((uint16_t)(q->used_idx + offset) & (q->config.size - 1));
 	uint32_t fields[2] = { head, written };
 	memcpy(element, fields, sizeof(fields));
-	q->used_idx++;
-	store16(q->used + 2, q->used_idx);  /* after the element: release */
+}
+
+void virtq_flush(struct virtq *q, unsigned count)
+{
+	q->used_idx = (uint16_t)(q->used_idx + count);
+	store16(q->used + 2, q->used_idx);  /* after the elements: release */
+}
+
+void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
+{
+	virtq_fill(q, 0, head, written);
+	virtq_flush(q, 1);
+}
+
+void virtq_unpop(struct virtq *q, unsigned count)
+{
+	q->last_avail = (uint16_t)(q->last_avail - count);
 }
 
 bool virtq_should_interrupt(struct virtq *q)
@@ -196,6 +211,17 @@ bool virtq_should_interrupt(struct virtq *q)
 		return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 	}
 	return now != old && !(load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+}
+
+bool virtq_arm_notify_more(struct virtq *q)
+{
+	if (!q->ready || q->broken)
+		return false;
+	uint16_t seen = load16(q->avail + 2);
+	if (q->config.event_idx)
+		store16(q->used + 4 + 8u * q->config.size, seen);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return load16(q->avail + 2) != seen;
 }
 
 bool virtq_arm_notify(struct virtq *q)

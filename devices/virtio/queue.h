@@ -73,6 +73,17 @@ int virtq_pop(struct virtq *q, const struct guest_mem *mem, struct virtq_chain *
 /* Give chain `head` back with `written` bytes written into its buffers. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 
+/* Several chains given back as one (virtio-net's mergeable receive
+ * buffers): virtq_fill writes the used element `offset` places after the
+ * last pushed one, virtq_flush then shows the driver `count` of them at
+ * once, so it never sees part of a frame. */
+void virtq_fill(struct virtq *q, unsigned offset, uint16_t head, uint32_t written);
+void virtq_flush(struct virtq *q, unsigned count);
+
+/* The last `count` chains popped and not pushed go back to the ring, to
+ * be popped again (a frame that did not fit waits for more buffers). */
+void virtq_unpop(struct virtq *q, unsigned count);
+
 /* After a batch of pushes: should the driver be interrupted? Honours
  * used_event (EVENT_IDX) or VIRTQ_AVAIL_F_NO_INTERRUPT. */
 bool virtq_should_interrupt(struct virtq *q);
@@ -81,5 +92,10 @@ bool virtq_should_interrupt(struct virtq *q);
  * driver to notify at the next buffer. Returns true if buffers arrived
  * meanwhile (pop again before sleeping). */
 bool virtq_arm_notify(struct virtq *q);
+
+/* The same when the chains already available were not enough (a frame
+ * larger than them, put back with virtq_unpop): notify at the next one
+ * the driver adds. True if one came meanwhile. */
+bool virtq_arm_notify_more(struct virtq *q);
 
 #endif
