@@ -13,7 +13,8 @@
 #include "mem/mem.h"
 
 /* KEY_SIZE: memory, whole pages; KEY_BYTES: any byte count, same suffixes. */
-enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_BYTES, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHOICE, KEY_WORD };
+enum key_type { KEY_PATH, KEY_STRING, KEY_SIZE, KEY_BYTES, KEY_COUNT, KEY_BOOL, KEY_CPU, KEY_CHOICE, KEY_WORD,
+		KEY_MAC, KEY_TAP };
 
 struct key {
 	const char *section;  /* "" for the top level, else the [section] name */
@@ -27,6 +28,26 @@ struct key {
 };
 
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+/* A key of a repeatable section: its place in one item. */
+#define ITEM_FIELD(type, f) offsetof(type, f), sizeof(((type *)0)->f)
+
+/* A section that may come more than once: each item is one element of an
+ * array in struct config. A [name] header starts an item in a file; on
+ * the command line the opener key does (`--block.path` starts a disk, the
+ * other --block.* flags after it are that disk's). */
+struct item_section {
+	const char *name;
+	const char *opener;
+	size_t offset, stride, count_offset;
+	unsigned max;
+};
+
+static const struct item_section item_sections[] = {
+	{ "block", "path", offsetof(struct config, blocks), sizeof(struct config_block),
+	  offsetof(struct config, block_count), CONFIG_BLOCKS_MAX },
+	{ "net", "tap", offsetof(struct config, nets), sizeof(struct config_net),
+	  offsetof(struct config, net_count), CONFIG_NETS_MAX },
+};
 
 static const struct key keys[] = {
 	{ "", "kernel", KEY_PATH, FIELD(kernel), 0, 0, "FILE",
@@ -55,14 +76,28 @@ static const struct key keys[] = {
 	  "QMP control socket to listen on (docs/control.md)" },
 	{ "", "rng", KEY_BOOL, FIELD(rng), 0, 0, "on|off",
 	  "a virtio-rng device fed from the host's getrandom (a bare --rng means on; docs/virtio.md)" },
-	{ "block", "path", KEY_PATH, FIELD(block_path), 0, 0, "FILE",
-	  "a virtio-blk disk on this raw image file or block device (docs/virtio.md)" },
-	{ "block", "read-only", KEY_BOOL, FIELD(block_read_only), 0, 0, "on|off",
+	{ "block", "path", KEY_PATH, ITEM_FIELD(struct config_block, path), 0, 0, "FILE",
+	  "a virtio-blk disk on this raw image file or block device; each --block.path adds one "
+	  "(docs/virtio.md)" },
+	{ "block", "read-only", KEY_BOOL, ITEM_FIELD(struct config_block, read_only), 0, 0, "on|off",
 	  "the guest may not write the disk (default off)" },
-	{ "block", "cache", KEY_CHOICE, FIELD(block_cache_none), 0, 0, "writeback|none",
-	  "writeback: through the host's page cache (default); none: O_DIRECT" },
-	{ "block", "serial", KEY_STRING, FIELD(block_serial), 0, 0, "TEXT",
+	{ "block", "cache", KEY_CHOICE, ITEM_FIELD(struct config_block, cache_none), 0, 0,
+	  "writeback|none", "writeback: through the host's page cache (default); none: O_DIRECT" },
+	{ "block", "serial", KEY_STRING, ITEM_FIELD(struct config_block, serial), 0, 0, "TEXT",
 	  "the disk's serial number, at most 20 bytes (/dev/disk/by-id/virtio-TEXT)" },
+	{ "net", "tap", KEY_TAP, ITEM_FIELD(struct config_net, tap), 0, 0, "NAME|fd:N",
+	  "a virtio-net device on this tap (made if missing), or on tap fd N passed by a shim; each "
+	  "--net.tap adds one (docs/virtio.md)" },
+	{ "net", "mac", KEY_MAC, ITEM_FIELD(struct config_net, mac), 0, 0, "XX:XX:XX:XX:XX:XX",
+	  "the guest's MAC address (default: a random locally administered one)" },
+	{ "net", "rx-rate", KEY_BYTES, ITEM_FIELD(struct config_net, rx_rate), 0, MEM_MAX_SIZE, "BYTES",
+	  "most bytes per second the guest receives, e.g. 10M (default 0: no limit)" },
+	{ "net", "rx-ops", KEY_COUNT, ITEM_FIELD(struct config_net, rx_ops), 0, 1000000000, "N",
+	  "most frames per second the guest receives (default 0: no limit)" },
+	{ "net", "tx-rate", KEY_BYTES, ITEM_FIELD(struct config_net, tx_rate), 0, MEM_MAX_SIZE, "BYTES",
+	  "most bytes per second the guest sends (default 0: no limit)" },
+	{ "net", "tx-ops", KEY_COUNT, ITEM_FIELD(struct config_net, tx_ops), 0, 1000000000, "N",
+	  "most frames per second the guest sends (default 0: no limit)" },
 	{ "", "rng-rate", KEY_BYTES, FIELD(rng_rate), 0, MEM_MAX_SIZE, "BYTES",
 	  "most bytes per second the guest may draw from virtio-rng, e.g. 4K (default 0: no limit)" },
 };
@@ -109,6 +144,62 @@ bool config_section_known(const char *name, size_t len)
 	return false;
 }
 
+static const struct item_section *find_item_section(const char *name)
+{
+	for (size_t i = 0; i < sizeof(item_sections) / sizeof(item_sections[0]); i++)
+		if (!strcmp(item_sections[i].name, name))
+			return &item_sections[i];
+	return NULL;
+}
+
+static unsigned *item_count(struct config *config, const struct item_section *s)
+{
+	return (unsigned *)((char *)config + s->count_offset);
+}
+
+int config_section_open(struct config *config, const char *name, const char *where, char *error)
+{
+	const struct item_section *s = find_item_section(name);
+	if (!s)
+		return 0;
+	unsigned *count = item_count(config, s);
+	if (*count >= s->max)
+		return fail(error, "%s: at most %u [%s] sections", where, s->max, name);
+	memset((char *)config + s->offset + *count * s->stride, 0, s->stride);
+	++*count;
+	return 1;
+}
+
+int config_section_required_key(const char *name, const char **key_name)
+{
+	const struct item_section *s = find_item_section(name);
+	const struct key *k = s ? find_key(name, s->opener, strlen(s->opener)) : NULL;
+	*key_name = k ? k->name : NULL;
+	return k ? (int)(k - keys) : -1;
+}
+
+/* Where a key's value lives: in struct config, or in the last item of its
+ * repeatable section; NULL when that section has no item yet. */
+static char *key_field(struct config *config, const struct key *k)
+{
+	const struct item_section *s = find_item_section(k->section);
+	if (!s)
+		return (char *)config + k->offset;
+	unsigned count = *item_count(config, s);
+	if (!count)
+		return NULL;
+	return (char *)config + s->offset + (count - 1) * s->stride + k->offset;
+}
+
+int config_check(const struct config *config, char *error)
+{
+	unsigned devices = (config->rng ? 1u : 0u) + config->block_count + config->net_count;
+	if (devices > CONFIG_VIRTIO_MAX)
+		return fail(error, "%u virtio devices asked for, at most %u fit (docs/virtio.md)", devices,
+			    CONFIG_VIRTIO_MAX);
+	return 0;
+}
+
 static int parse_bool(const char *text, bool *value)
 {
 	static const char *const yes[] = { "on", "yes", "true", "1" };
@@ -135,6 +226,41 @@ static int parse_count(const char *text, uint64_t *value)
 	return 0;
 }
 
+/* Six hex pairs with colons; a unicast address other than zero. */
+static int parse_mac(const char *text, uint8_t mac[6])
+{
+	unsigned bytes[6];
+	char end;
+	if (strlen(text) != 17 || sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &bytes[0], &bytes[1], &bytes[2],
+					 &bytes[3], &bytes[4], &bytes[5], &end) != 6)
+		return -EINVAL;
+	for (unsigned i = 0; i < 17; i++)
+		if (i % 3 == 2 ? text[i] != ':' : !strchr("0123456789abcdefABCDEF", text[i]))
+			return -EINVAL;
+	unsigned any = 0;
+	for (unsigned i = 0; i < 6; i++)
+		any |= bytes[i], mac[i] = (uint8_t)bytes[i];
+	return any && !(mac[0] & 1) ? 0 : -EINVAL;
+}
+
+/* An interface name (what Linux's dev_valid_name takes) or fd:N. */
+static bool valid_tap(const char *text)
+{
+	if (strlen(text) >= CONFIG_TAP_MAX)
+		return false;
+	if (!strncmp(text, "fd:", 3)) {
+		uint64_t fd;
+		return !parse_count(text + 3, &fd) && fd <= INT32_MAX;
+	}
+	size_t len = strlen(text);
+	if (!len || len >= 16 || !strcmp(text, ".") || !strcmp(text, ".."))
+		return false;
+	for (const char *p = text; *p; p++)
+		if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+			return false;
+	return true;
+}
+
 /* Paths in a config file are relative to the file's folder. */
 static int set_path(char *dst, size_t size, const char *value, const char *base)
 {
@@ -154,9 +280,23 @@ static int set_value(struct config *config, const struct key *k, const char *val
 {
 	if (memchr(value, '\n', strlen(value)))
 		return fail(error, "%s: %s: value spans lines", where, k->name);
-	char *field = (char *)config + k->offset;
+	char *field = key_field(config, k);
+	if (!field)
+		return fail(error, "%s: no [%s] yet: --%s.%s starts one", where, k->section, k->section,
+			    find_item_section(k->section)->opener);
 	uint64_t number = 0;
 	switch (k->type) {
+	case KEY_MAC:
+		if (parse_mac(value, (uint8_t *)field))
+			return fail(error, "%s: %s: expected a unicast address like 02:00:00:00:00:01, not '%s'",
+				    where, k->name, value);
+		return 0;
+	case KEY_TAP:
+		if (!valid_tap(value))
+			return fail(error, "%s: %s: expected an interface name (1 to 15 bytes, no '/', ':' or "
+				    "blanks) or fd:N, not '%s'", where, k->name, value);
+		strcpy(field, value);
+		return 0;
 	case KEY_PATH:
 		if (!*value)
 			return fail(error, "%s: %s needs a file name", where, k->name);
@@ -282,6 +422,9 @@ static int parse_flag(struct config *config, int argc, char **argv, int i, char 
 		return fail(error, "unknown option '%s' (see sprig --help)", argv[i]);
 	char where[80];
 	snprintf(where, sizeof(where), "--%.*s", (int)(eq ? eq - (argv[i] + 2) : 60), argv[i] + 2);
+	const struct item_section *item = find_item_section(section);
+	if (item && !strcmp(k->name, item->opener) && config_section_open(config, section, where, error) < 0)
+		return -EINVAL;
 	if (eq)
 		return set_value(config, k, eq + 1, NULL, where, error) ? -EINVAL : 1;
 	if (k->type == KEY_BOOL)
@@ -316,5 +459,5 @@ int config_parse_args(struct config *config, int argc, char **argv,
 			return used;
 		i += used;
 	}
-	return 0;
+	return config_check(config, error);
 }

@@ -12,6 +12,26 @@
 #define CONFIG_CMDLINE_MAX 4096  /* including the NUL: boot/'s limit */
 #define CONFIG_CPUS_MAX 8192     /* KVM's own, lower limit is checked at VM creation */
 #define CONFIG_ERROR_SIZE 512
+#define CONFIG_BLOCKS_MAX 8      /* [block] sections */
+#define CONFIG_VIRTIO_MAX 8      /* virtio devices of all kinds: the windows (docs/virtio.md) */
+
+#define CONFIG_NETS_MAX 8        /* [net] sections */
+#define CONFIG_TAP_MAX 32
+
+/* One [net] section: a virtio-net device on a tap. */
+struct config_net {
+	char tap[CONFIG_TAP_MAX];       /* an interface name, or fd:N for one a shim passed */
+	uint8_t mac[6];                 /* all zero: sprig picks a locally administered one */
+	uint64_t rx_rate, rx_ops, tx_rate, tx_ops;  /* bytes and frames per second; 0: no limit */
+};
+
+/* One [block] section: a virtio-blk disk. */
+struct config_block {
+	char path[CONFIG_PATH_MAX];     /* the raw image; every item has one */
+	bool read_only;
+	bool cache_none;                /* cache = none: O_DIRECT */
+	char serial[21];                /* VIRTIO_BLK_ID_BYTES and a NUL */
+};
 
 struct config {
 	char kernel[CONFIG_PATH_MAX];   /* empty: the embedded hello guest */
@@ -27,10 +47,10 @@ struct config {
 	char control[CONFIG_PATH_MAX];  /* QMP socket path; empty: none */
 	bool on_reboot_restart;         /* on-reboot = restart */
 	unsigned seccomp;               /* enum filter_mode: kill, trap, log, off */
-	char block_path[CONFIG_PATH_MAX];  /* [block] path: a virtio-blk disk; empty: none */
-	bool block_read_only;
-	bool block_cache_none;          /* cache = none: O_DIRECT */
-	char block_serial[21];          /* VIRTIO_BLK_ID_BYTES and a NUL */
+	struct config_block blocks[CONFIG_BLOCKS_MAX];  /* in the order given */
+	unsigned block_count;
+	struct config_net nets[CONFIG_NETS_MAX];
+	unsigned net_count;
 	bool rng;                       /* a virtio-rng device */
 	uint64_t rng_rate;              /* its bytes per second; 0: no limit */
 };
@@ -65,6 +85,20 @@ int config_set(struct config *config, const char *section, const char *name, siz
 
 /* Does any key live in [name]? */
 bool config_section_known(const char *name, size_t len);
+
+/* A config file's [name] header: for a section that may come more than
+ * once ([block]), a new item starts, so 1 is returned; 0 for others;
+ * -EINVAL with `error` when there are too many. */
+int config_section_open(struct config *config, const char *name, const char *where, char *error);
+
+/* The key that every item of a repeatable section must have (`path` for
+ * [block]): its table index and name, or -1 when `name` is not such a
+ * section. */
+int config_section_required_key(const char *name, const char **key_name);
+
+/* What no single key can check: the number of virtio devices. 0 or
+ * -EINVAL with `error`. */
+int config_check(const struct config *config, char *error);
 
 #define CONFIG_KEYS_MAX 64
 

@@ -18,6 +18,7 @@ struct cursor {
 	const char *name;
 	unsigned line;
 	char section[64];
+	unsigned item_line;  /* the header of the current [block]-like item, else 0 */
 	unsigned set_on_line[CONFIG_KEYS_MAX];  /* duplicate detection */
 };
 
@@ -78,7 +79,20 @@ static int quoted_value(struct cursor *c, const char *v, size_t len, char *out, 
 	return 0;
 }
 
-static int parse_section(struct cursor *c, const char *p, size_t len, char *error)
+/* An item of a repeatable section that ends must have its required key
+ * (a [block] its path); the message names the item's header line. */
+static int end_item(struct cursor *c, char *error)
+{
+	const char *key;
+	int required = config_section_required_key(c->section, &key);
+	if (!c->item_line || required < 0 || c->set_on_line[required] > c->item_line)
+		return 0;
+	c->line = c->item_line;
+	return fail(error, c, "[%s] without %s", c->section, key);
+}
+
+static int parse_section(struct config *config, struct cursor *c, const char *p, size_t len,
+			 char *error)
 {
 	size_t end = 1;
 	while (end < len && is_key_char(p[end]))
@@ -87,8 +101,17 @@ static int parse_section(struct cursor *c, const char *p, size_t len, char *erro
 		return fail(error, c, "malformed section header");
 	if (!config_section_known(p + 1, end - 1) || end - 1 >= sizeof(c->section))
 		return fail(error, c, "unknown section [%.*s]", (int)(end - 1), p + 1);
+	if (end_item(c, error))
+		return -EINVAL;
 	memcpy(c->section, p + 1, end - 1);
 	c->section[end - 1] = 0;
+	char where[CONFIG_ERROR_SIZE / 2];
+	snprintf(where, sizeof(where), "%.200s:%u", c->name, c->line);
+	int opened = config_section_open(config, c->section, where, error);
+	if (opened < 0)
+		return -EINVAL;
+	/* Keys set before this header belong to another item: no duplicates. */
+	c->item_line = opened ? c->line : 0;
 	return 0;
 }
 
@@ -119,7 +142,7 @@ static int parse_assignment(struct config *config, struct cursor *c, const char 
 	int index = -1;
 	if (config_set(config, c->section, p, key_len, value, c->name, where, error, &index))
 		return -EINVAL;
-	if (c->set_on_line[index])
+	if (c->set_on_line[index] > c->item_line)
 		return fail(error, c, "duplicate key '%.*s' (already set on line %u)", (int)key_len, p,
 			    c->set_on_line[index]);
 	c->set_on_line[index] = c->line;
@@ -140,7 +163,7 @@ static int parse_line(struct config *config, struct cursor *c, const char *p, si
 	if (!len || *p == '#')
 		return 0;
 	if (*p == '[')
-		return parse_section(c, p, len, error);
+		return parse_section(config, c, p, len, error);
 	return parse_assignment(config, c, p, len, error);
 }
 
@@ -157,7 +180,7 @@ int config_parse_text(struct config *config, const char *name, const char *text,
 			return -EINVAL;
 		text += line_len + (nl ? 1 : 0);
 	}
-	return 0;
+	return end_item(&c, error);
 }
 
 static int read_file(const char *path, char **text, size_t *len, char *error)

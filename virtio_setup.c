@@ -4,14 +4,23 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
+
+#include "devices/virtio/tap.h"
 
 #include "seccomp/seccomp_filters.h"
 
-/* The order is the windows': rng, then block. */
+_Static_assert(CONFIG_VIRTIO_MAX <= DEVICES_VIRTIO_MAX, "a window for every device config allows");
+
+/* The order is the windows': rng, the disks, the nets, each as given. config_check
+ * bounds the count; a window past the last is never handed out. */
 static void add_window(struct boot_mmio_device *out, unsigned *n)
 {
+	if (*n >= DEVICES_VIRTIO_MAX)
+		return;
 	out[*n] = (struct boot_mmio_device){ VIRTIO_MMIO_BASE + *n * VIRTIO_MMIO_SIZE, VIRTIO_MMIO_SIZE,
 					     VIRTIO_MMIO_IRQ_BASE + *n };
 	++*n;
@@ -22,7 +31,7 @@ unsigned virtio_setup_windows(const struct config *c, struct boot_mmio_device *o
 	unsigned n = 0;
 	if (c->rng)
 		add_window(out, &n);
-	if (c->block_path[0])
+	for (unsigned i = 0; i < c->block_count + c->net_count; i++)
 		add_window(out, &n);
 	return n;
 }
@@ -59,12 +68,16 @@ static int install_io_filter(void)
 	return filter_install(FILTER_IO);
 }
 
-/* The device's interrupt line and its kick, and the device on the bus. */
+/* The device's kicks (queue i's notification is kick_fds[i]) and the
+ * device on the bus. */
 static int wire(struct vm *vm, struct devices *devices, const struct boot_mmio_device *w,
-		struct virtio_mmio *t, int kick_fd, const char *name, char *why, size_t why_size)
+		struct virtio_mmio *t, const int *kick_fds, unsigned kicks, const char *name, char *why,
+		size_t why_size)
 {
+	int err = 0;
+	for (unsigned i = 0; i < kicks && !err; i++)
+		err = vm_ioeventfd(vm, w->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, i, kick_fds[i]);
 	/* Without an ioeventfd the kick still works, through a VM exit. */
-	int err = vm_ioeventfd(vm, w->base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, 0, kick_fd);
 	if (err)
 		fprintf(stderr, "sprig: warning: virtio-%s: KVM_IOEVENTFD: %s: kicks exit to user space\n",
 			name, strerror(-err));
@@ -95,28 +108,74 @@ static int create_rng(struct virtio_setup *s, const struct config *c, struct vm 
 	s->has_rng = true;
 	if ((err = virtio_rng_watch(&s->rng, &s->io)))
 		return snprintf(why, why_size, "virtio-rng: %s", strerror(-err)), err;
-	return wire(vm, devices, w, &s->rng.transport, s->rng.kick_fd, "rng", why, why_size);
+	return wire(vm, devices, w, &s->rng.transport, &s->rng.kick_fd, 1, "rng", why, why_size);
 }
 
-static int create_blk(struct virtio_setup *s, const struct config *c, struct vm *vm,
+static int create_blk(struct virtio_setup *s, const struct config_block *c, struct vm *vm,
 		      struct devices *devices, const struct boot_mmio_device *w, char *why, size_t why_size)
 {
-	struct virtio_blk_config bc = { c->block_path, c->block_read_only, c->block_cache_none,
-					c->block_serial };
+	struct virtio_blk_config bc = { c->path, c->read_only, c->cache_none, c->serial };
+	struct virtio_blk *blk = &s->blks[s->blk_count];
 	char problem[CONFIG_PATH_MAX + 128];
 	int irq = make_irq(vm, w, "blk", why, why_size), err;
 	if (irq < 0)
 		return irq;
-	if ((err = virtio_blk_init(&s->blk, &vm->mem, &bc, irq, problem, sizeof(problem)))) {
-		virtio_blk_close(&s->blk);
+	if ((err = virtio_blk_init(blk, &vm->mem, &bc, irq, problem, sizeof(problem)))) {
+		virtio_blk_close(blk);
 		close(irq);
 		snprintf(why, why_size, "block: %s", problem);
 		return err == -ENOMEM ? err : VIRTIO_SETUP_BAD_INPUT;
 	}
-	s->has_blk = true;
-	if ((err = virtio_blk_watch(&s->blk, &s->io)))
+	s->blk_count++;
+	if ((err = virtio_blk_watch(blk, &s->io)))
 		return snprintf(why, why_size, "virtio-blk: %s", strerror(-err)), err;
-	return wire(vm, devices, w, &s->blk.transport, s->blk.kick_fd, "blk", why, why_size);
+	return wire(vm, devices, w, &blk->transport, &blk->kick_fd, 1, "blk", why, why_size);
+}
+
+/* A MAC the user did not give: locally administered, unicast, random. */
+static void pick_mac(uint8_t mac[6])
+{
+	if (getrandom(mac, 6, 0) != 6)
+		memset(mac, 0x5a, 6);
+	mac[0] = (uint8_t)((mac[0] & 0xfc) | 0x02);
+}
+
+static int open_tap(const struct config_net *c, char *why, size_t why_size)
+{
+	if (strncmp(c->tap, "fd:", 3))
+		return tap_open(c->tap, why, why_size);
+	int fd = atoi(c->tap + 3), err = tap_adopt(fd, why, why_size);
+	return err ? err : fd;
+}
+
+static int create_net(struct virtio_setup *s, const struct config_net *c, struct vm *vm,
+		      struct devices *devices, const struct boot_mmio_device *w, char *why, size_t why_size)
+{
+	struct virtio_net *net = &s->nets[s->net_count];
+	char problem[256];
+	int tap = open_tap(c, problem, sizeof(problem)), err;
+	if (tap < 0)
+		return snprintf(why, why_size, "net: %s", problem), VIRTIO_SETUP_BAD_INPUT;
+	int irq = make_irq(vm, w, "net", why, why_size);
+	if (irq < 0) {
+		close(tap);
+		return irq;
+	}
+	uint8_t mac[6];
+	memcpy(mac, c->mac, 6);
+	if (!memcmp(mac, "\0\0\0\0\0\0", 6))
+		pick_mac(mac);
+	struct virtio_net_limits limits = { c->rx_rate, c->rx_ops, c->tx_rate, c->tx_ops };
+	if ((err = virtio_net_init(net, &vm->mem, tap, mac, &limits, irq))) {
+		virtio_net_close(net);
+		close(irq);
+		return snprintf(why, why_size, "virtio-net: %s", strerror(-err)), err;
+	}
+	s->net_count++;
+	if ((err = virtio_net_watch(net, &s->io)))
+		return snprintf(why, why_size, "virtio-net: %s", strerror(-err)), err;
+	int kicks[2] = { net->rx_kick_fd, net->tx_kick_fd };
+	return wire(vm, devices, w, &net->transport, kicks, 2, "net", why, why_size);
 }
 
 int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct vm *vm,
@@ -133,8 +192,12 @@ int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct v
 	s->io_made = true;
 	if (c->rng && (err = create_rng(s, c, vm, devices, &windows[next++], why, why_size)))
 		return err;
-	if (c->block_path[0] && (err = create_blk(s, c, vm, devices, &windows[next++], why, why_size)))
-		return err;
+	for (unsigned i = 0; i < c->block_count && next < count; i++)
+		if ((err = create_blk(s, &c->blocks[i], vm, devices, &windows[next++], why, why_size)))
+			return err;
+	for (unsigned i = 0; i < c->net_count && next < count; i++)
+		if ((err = create_net(s, &c->nets[i], vm, devices, &windows[next++], why, why_size)))
+			return err;
 	return 0;
 }
 
@@ -156,9 +219,14 @@ void virtio_setup_close(struct virtio_setup *s)
 		virtio_rng_close(&s->rng);
 		close(s->rng.irq_fd);
 	}
-	if (s->has_blk) {
-		virtio_blk_close(&s->blk);
-		close(s->blk.irq_fd);
+	for (unsigned i = 0; i < s->blk_count; i++) {
+		virtio_blk_close(&s->blks[i]);
+		close(s->blks[i].irq_fd);
 	}
-	s->has_rng = s->has_blk = false;
+	for (unsigned i = 0; i < s->net_count; i++) {
+		virtio_net_close(&s->nets[i]);
+		close(s->nets[i].irq_fd);
+	}
+	s->has_rng = false;
+	s->blk_count = s->net_count = 0;
 }

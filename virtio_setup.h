@@ -10,12 +10,16 @@
 #include "devices/devices.h"
 #include "devices/virtio/io_thread.h"
 #include "devices/virtio/blk.h"
+#include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
 
 struct virtio_setup {
-	bool has_rng, has_blk;
+	bool has_rng;
 	struct virtio_rng rng;
-	struct virtio_blk blk;
+	unsigned blk_count;
+	struct virtio_blk blks[CONFIG_BLOCKS_MAX];
+	unsigned net_count;
+	struct virtio_net nets[CONFIG_NETS_MAX];
 	struct io_thread io;
 	bool io_made;
 };

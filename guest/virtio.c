@@ -16,23 +16,19 @@
  *              read-only disk the write must fail (IOERR): blk-ro ok
  *   blk-bad    a request whose header is 8 bytes: NEEDS_RESET, then a
  *              reset and a good read
+ *   blk-all    every virtio-blk disk in window order: its serial, size and
+ *              sector 0 as text; with blk-all-break the first disk is
+ *              broken (a short header) first and must stay so while the
+ *              others serve, then come back after its reset
  * Each ends with a `virtio: ... ok` line or a `virtio: FAIL ...` line, then
  * isa-debug-exit 0 (sprig exits 1) either way. */
 #include "guest.h"
 
 #define FIRST_WINDOW 0xd0001000ull  /* sprig's virtio-mmio windows, 4 KiB apart, IRQ 5 up */
-#define WINDOWS 8
 #define IRQ_PIN 5
 #define IRQ_VECTOR 0x35
 #define QSIZE 8
 
-enum {
-	MAGIC = 0x000, VERSION = 0x004, DEVICE_ID = 0x008, DEVICE_FEATURES = 0x010,
-	DEVICE_FEATURES_SEL = 0x014, DRIVER_FEATURES = 0x020, DRIVER_FEATURES_SEL = 0x024,
-	QUEUE_SEL = 0x030, QUEUE_NUM_MAX = 0x034, QUEUE_NUM = 0x038, QUEUE_READY = 0x044,
-	QUEUE_NOTIFY = 0x050, INTERRUPT_STATUS = 0x060, INTERRUPT_ACK = 0x064, STATUS = 0x070,
-	QUEUE_DESC = 0x080, QUEUE_DRIVER = 0x090, QUEUE_DEVICE = 0x0a0,
-};
 
 struct desc {
 	uint64_t addr;
@@ -57,25 +53,17 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, unsigned n)
 }
 
 static uint64_t window = FIRST_WINDOW;
-static uint32_t rd(uint32_t reg) { return *(volatile uint32_t *)(window + reg); }
-static void wr(uint32_t reg, uint32_t v) { *(volatile uint32_t *)(window + reg) = v; }
+static uint32_t rd(uint32_t reg) { return virtio_rd(window, reg); }
+static void wr(uint32_t reg, uint32_t v) { virtio_wr(window, reg, v); }
 
 /* The window of the first device of type `id`; false if there is none. */
 static bool find_device(uint32_t id)
 {
-	for (unsigned i = 0; i < WINDOWS; i++) {
-		window = FIRST_WINDOW + 0x1000ull * i;
-		if (rd(MAGIC) == 0x74726976 && rd(VERSION) == 2 && rd(DEVICE_ID) == id)
-			return true;
-	}
+	window = virtio_find(id, 0);
+	if (window)
+		return true;
 	window = FIRST_WINDOW;
 	return false;
-}
-
-static void wr64(uint32_t reg, uint64_t v)
-{
-	wr(reg, (uint32_t)v);
-	wr(reg + 4, (uint32_t)(v >> 32));
 }
 
 static __attribute__((noreturn)) void finish(const char *line)
@@ -88,33 +76,16 @@ static __attribute__((noreturn)) void finish(const char *line)
 /* Reset, negotiate VERSION_1 only, queue 0 at `rings` (0: ours). */
 static bool bring_up(uint64_t desc_gpa, uint64_t avail_gpa, uint64_t used_gpa)
 {
-	wr(STATUS, 0);
-	wr(STATUS, 1);
-	wr(STATUS, 1 | 2);
-	wr(DEVICE_FEATURES_SEL, 1);
-	if (!(rd(DEVICE_FEATURES) & 1))
-		finish("FAIL device does not offer VIRTIO_F_VERSION_1");
-	wr(DRIVER_FEATURES_SEL, 0);
-	wr(DRIVER_FEATURES, 0);
-	wr(DRIVER_FEATURES_SEL, 1);
-	wr(DRIVER_FEATURES, 1);
-	wr(STATUS, 1 | 2 | 8);
-	if (!(rd(STATUS) & 8))
-		finish("FAIL FEATURES_OK refused");
+	if (!virtio_negotiate(window, 0))
+		finish("FAIL no VERSION_1, or FEATURES_OK refused");
 	memset(descs, 0, sizeof(descs));
 	memset(&avail, 0, sizeof(avail));
 	memset(&used, 0, sizeof(used));
 	seen_used = 0;
-	wr(QUEUE_SEL, 0);
-	if (rd(QUEUE_NUM_MAX) < QSIZE)
+	if (!virtio_queue(window, 0, QSIZE, desc_gpa ? desc_gpa : (uint64_t)descs,
+			  avail_gpa ? avail_gpa : (uint64_t)&avail, used_gpa ? used_gpa : (uint64_t)&used))
 		finish("FAIL queue too small");
-	wr(QUEUE_NUM, QSIZE);
-	wr64(QUEUE_DESC, desc_gpa ? desc_gpa : (uint64_t)descs);
-	wr64(QUEUE_DRIVER, avail_gpa ? avail_gpa : (uint64_t)&avail);
-	wr64(QUEUE_DEVICE, used_gpa ? used_gpa : (uint64_t)&used);
-	wr(QUEUE_READY, 1);
-	wr(STATUS, 1 | 2 | 8 | 4);
-	return !(rd(STATUS) & 0x40);
+	return virtio_driver_ok(window);
 }
 
 static void offer(uint16_t head)
@@ -123,7 +94,7 @@ static void offer(uint16_t head)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	avail.idx++;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr(QUEUE_NOTIFY, 0);
+	wr(VIRTIO_QUEUE_NOTIFY, 0);
 }
 
 /* Until the device used one more buffer (true) or said NEEDS_RESET. */
@@ -134,7 +105,7 @@ static bool wait_used(bool irq)
 			seen_used++;
 			return true;
 		}
-		if (rd(STATUS) & 0x40)
+		if (rd(VIRTIO_STATUS) & 0x40)
 			return false;
 		if (irq)
 			__asm__ volatile("sti; hlt; cli");
@@ -171,7 +142,7 @@ static void refused_then_good(const char *what)
 {
 	if (wait_used(false))
 		finish("FAIL a bad chain was answered");
-	print("virtio: %s: status 0x%x, needs reset\n", what, rd(STATUS));
+	print("virtio: %s: status 0x%x, needs reset\n", what, rd(VIRTIO_STATUS));
 	if (!bring_up(0, 0, 0))
 		finish("FAIL needs reset after a reset");
 	check_random(false);
@@ -207,8 +178,8 @@ static void blk_test(const char *action)
 	if (!bring_up(0, 0, 0))
 		finish("FAIL blk needs reset right after setup");
 	uint64_t capacity = rd(0x100) | (uint64_t)rd(0x104) << 32;
-	wr(DEVICE_FEATURES_SEL, 0);
-	bool read_only = rd(DEVICE_FEATURES) & (1u << 5);
+	wr(VIRTIO_DEVICE_FEATURES_SEL, 0);
+	bool read_only = rd(VIRTIO_DEVICE_FEATURES) & (1u << 5);
 	print("virtio: blk capacity %lu sectors%s\n", capacity, read_only ? ", read-only" : "");
 	if (blk_request(0, 0, true, 16) != 0)
 		finish("FAIL reading sector 0");
@@ -217,7 +188,7 @@ static void blk_test(const char *action)
 	if (!strncmp(action, "blk-bad", 7)) {
 		if (blk_request(0, 0, true, 8) != 0xee)
 			finish("FAIL a request with an 8-byte header was served");
-		print("virtio: short header: status 0x%x, needs reset\n", rd(STATUS));
+		print("virtio: short header: status 0x%x, needs reset\n", rd(VIRTIO_STATUS));
 		if (!bring_up(0, 0, 0) || blk_request(0, 0, true, 16) != 0)
 			finish("FAIL no good read after the reset");
 		finish("blk-bad ok");
@@ -250,10 +221,57 @@ static void blk_test(const char *action)
 	finish("blk ok");
 }
 
+/* Bring the disk in the current window up and print what it holds. */
+static void blk_show(unsigned index)
+{
+	if (!bring_up(0, 0, 0))
+		finish("FAIL a disk needs reset right after setup");
+	memset(sector, 0, sizeof(sector));
+	if (blk_request(8, 0, true, 16) != 0)
+		finish("FAIL get-id");
+	char serial[21];
+	memcpy(serial, sector, 20);
+	serial[20] = 0;
+	if (blk_request(0, 0, true, 16) != 0)
+		finish("FAIL reading sector 0");
+	sector[15] = 0;
+	print("virtio: disk %u at 0x%lx: serial '%s', %lu sectors, sector 0 '%s'\n", index, window, serial,
+	      rd(0x100) | (uint64_t)rd(0x104) << 32, (const char *)sector);
+}
+
+static void blk_all(const char *action)
+{
+	uint64_t first = 0;
+	unsigned disks = 0;
+	for (unsigned i = 0; (window = virtio_find(2, i)); i++) {
+		if (!first) {
+			first = window;
+			if (!strncmp(action, "blk-all-break", 13)) {
+				if (!bring_up(0, 0, 0) || blk_request(0, 0, true, 8) != 0xee)
+					finish("FAIL a request with an 8-byte header was served");
+				print("virtio: disk 0 broken: status 0x%x\n", rd(VIRTIO_STATUS));
+				disks++;
+				continue;
+			}
+		}
+		blk_show(disks++);
+	}
+	if (!disks)
+		finish("FAIL no virtio-blk device");
+	if (!strncmp(action, "blk-all-break", 13)) {
+		window = first;
+		if (!(rd(VIRTIO_STATUS) & 0x40))
+			finish("FAIL the broken disk healed by itself");
+		blk_show(0);
+	}
+	print("virtio: %u disks\n", disks);
+	finish("blk-all ok");
+}
+
 static void on_irq(unsigned vector, uint64_t error_code, struct idt_frame *frame)
 {
 	(void)vector, (void)error_code, (void)frame;
-	wr(INTERRUPT_ACK, rd(INTERRUPT_STATUS));
+	wr(VIRTIO_INTERRUPT_ACK, rd(VIRTIO_INTERRUPT_STATUS));
 	interrupts++;
 	irq_eoi();
 }
@@ -270,11 +288,13 @@ void guest_main(void)
 	const char *action = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "action") : NULL;
 	if (!action)
 		action = "rng";
+	if (!strncmp(action, "blk-all", 7))
+		blk_all(action);
 	if (!strncmp(action, "blk", 3))
 		blk_test(action);
-	if (rd(MAGIC) != 0x74726976 || rd(VERSION) != 2)
+	if (rd(VIRTIO_MAGIC) != 0x74726976 || rd(VIRTIO_VERSION) != 2)
 		finish("FAIL no virtio-mmio device at 0xd0001000");
-	if (rd(DEVICE_ID) != 4)
+	if (rd(VIRTIO_DEVICE_ID) != 4)
 		finish("FAIL the device is not an entropy device");
 	if (!bring_up(0, 0, 0))
 		finish("FAIL needs reset right after setup");
@@ -288,7 +308,7 @@ void guest_main(void)
 		for (uint64_t spins = 0; !interrupts && spins < 100000000ull; spins++)
 			__asm__ volatile("sti; pause; cli");
 		if (!interrupts) {
-			print("virtio: interrupt status 0x%x\n", rd(INTERRUPT_STATUS));
+			print("virtio: interrupt status 0x%x\n", rd(VIRTIO_INTERRUPT_STATUS));
 			finish("FAIL no interrupt came");
 		}
 		print("virtio: %u interrupts\n", interrupts);
@@ -305,14 +325,14 @@ void guest_main(void)
 		refused_then_good("buffer outside RAM");
 		if (bring_up(0xc0000000ull, 0, 0))
 			finish("FAIL rings outside RAM were accepted");
-		print("virtio: rings outside RAM: status 0x%x, needs reset\n", rd(STATUS));
+		print("virtio: rings outside RAM: status 0x%x, needs reset\n", rd(VIRTIO_STATUS));
 		if (!bring_up(0, 0, 0))
 			finish("FAIL needs reset after a reset");
 		check_random(false);
 		finish("rng-wild ok");
 	} else if (!strncmp(action, "storm", 5)) {
 		for (unsigned i = 0; i < 20000; i++)
-			wr(QUEUE_NOTIFY, 0);
+			wr(VIRTIO_QUEUE_NOTIFY, 0);
 		check_random(false);
 		finish("storm ok");
 	}

@@ -6,6 +6,7 @@
  * file, creates a socket, executes, or maps memory executable. */
 #include "rules.h"
 
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -90,6 +91,8 @@ static const struct rule io[] = {
 	ALLOW("fdatasync", "virtio-blk flush"),
 	ALLOW("fallocate", "virtio-blk discard and write-zeroes"),
 	ALLOW("timerfd_settime", "a rate limiter's wake-up"),
+	ALLOW("writev", "virtio-net sends a frame to the tap from the guest's buffers"),
+	IOCTL(TUNSETOFFLOAD, "virtio-net: the tap's offloads follow what the guest's driver took"),
 	ALLOW("exit", "the thread ends"),
 };
 

@@ -305,6 +305,15 @@ static int open_image(struct virtio_blk *blk, const struct virtio_blk_config *co
 		return snprintf(why, why_size, "%s: %s", config->path, strerror(errno)), -errno;
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
 		return snprintf(why, why_size, "%s: not a regular file or block device", config->path), -EINVAL;
+	/* Two writers, or a writer and a reader, of one image corrupt what the
+	 * other sees: a whole-file OFD lock, shared when read-only, exclusive
+	 * otherwise. QEMU locks bytes of the same files the same way, so the
+	 * two also keep out of each other's images. */
+	struct flock lock = { .l_type = config->read_only ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
+	if (fcntl(blk->fd, F_OFD_SETLK, &lock))
+		return snprintf(why, why_size, "%s: %s", config->path,
+				errno == EAGAIN || errno == EACCES ? "in use (locked by another VM or program)"
+								   : strerror(errno)), -EBUSY;
 	off_t size = lseek(blk->fd, 0, SEEK_END);
 	if (size < (off_t)SECTOR)
 		return snprintf(why, why_size, "%s: %s", config->path,

@@ -130,6 +130,29 @@ void uart_input_start(void);
 unsigned uart_input_line(char *line, unsigned size);
 void uart_input_counts(unsigned *rx_interrupts, unsigned *thre_interrupts);
 
+/* virtio_mmio.c: sprig's virtio-mmio windows, 0xd0001000 + 4 KiB x n. */
+#define VIRTIO_WINDOWS 8
+enum {
+	VIRTIO_MAGIC = 0x000, VIRTIO_VERSION = 0x004, VIRTIO_DEVICE_ID = 0x008,
+	VIRTIO_DEVICE_FEATURES = 0x010, VIRTIO_DEVICE_FEATURES_SEL = 0x014,
+	VIRTIO_DRIVER_FEATURES = 0x020, VIRTIO_DRIVER_FEATURES_SEL = 0x024,
+	VIRTIO_QUEUE_SEL = 0x030, VIRTIO_QUEUE_NUM_MAX = 0x034, VIRTIO_QUEUE_NUM = 0x038,
+	VIRTIO_QUEUE_READY = 0x044, VIRTIO_QUEUE_NOTIFY = 0x050, VIRTIO_INTERRUPT_STATUS = 0x060,
+	VIRTIO_INTERRUPT_ACK = 0x064, VIRTIO_STATUS = 0x070, VIRTIO_QUEUE_DESC = 0x080,
+	VIRTIO_QUEUE_DRIVER = 0x090, VIRTIO_QUEUE_DEVICE = 0x0a0, VIRTIO_CONFIG = 0x100,
+};
+uint32_t virtio_rd(uint64_t window, uint32_t reg);
+void virtio_wr(uint64_t window, uint32_t reg, uint32_t value);
+/* The window of the nth (from 0) device of type `device_id`, or 0. */
+uint64_t virtio_find(uint32_t device_id, unsigned nth);
+/* Reset, then VERSION_1 and those of `features` (bits 0-31) the device
+ * offers; false when it offers no VERSION_1 or refuses FEATURES_OK. */
+bool virtio_negotiate(uint64_t window, uint32_t features);
+bool virtio_queue(uint64_t window, unsigned index, unsigned size, uint64_t desc, uint64_t avail,
+		  uint64_t used);
+/* DRIVER_OK; false if the device then says NEEDS_RESET. */
+bool virtio_driver_ok(uint64_t window);
+
 /* end.c: the microVM way to stop: i8042 reset, then isa-debug-exit. */
 void reset_machine(void) __attribute__((noreturn));
 void debug_exit(uint8_t value) __attribute__((noreturn));

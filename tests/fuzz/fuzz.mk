@@ -8,7 +8,8 @@ FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/fuzz_json $(FUZZ_OUT)/fuzz_bzimage \
-	$(FUZZ_OUT)/fuzz_devices $(FUZZ_OUT)/fuzz_virtq $(FUZZ_OUT)/fuzz_virtio_blk
+	$(FUZZ_OUT)/fuzz_devices $(FUZZ_OUT)/fuzz_virtq $(FUZZ_OUT)/fuzz_virtio_blk \
+	$(FUZZ_OUT)/fuzz_virtio_net
 FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
 FUZZ_BZIMAGE_SEEDS := $(FUZZ_OUT)/seeds/bzimage.stamp
 FUZZ_VIRTQ_SEEDS := $(FUZZ_OUT)/seeds/virtq.stamp
@@ -23,6 +24,8 @@ $(FUZZ_OUT)/fuzz_devices: $(wildcard devices/*.c) devices/virtio/mmio.c devices/
 $(FUZZ_OUT)/fuzz_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtio_blk: $(wildcard devices/*.c) devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
 	devices/virtio/io_thread.c mem/guest_mem.c mem/layout.c
+$(FUZZ_OUT)/fuzz_virtio_net: $(wildcard devices/*.c) devices/virtio/net.c devices/virtio/mmio.c devices/virtio/queue.c \
+	devices/virtio/io_thread.c devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_bzimage: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 
 $(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h */*/*.h) | $(DEPS_STAMP)

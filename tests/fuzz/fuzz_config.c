@@ -32,6 +32,23 @@ static void check_config(const struct config *c)
 		abort();
 	if (c->mem < MEM_MIN_SIZE || c->mem > MEM_MAX_SIZE || c->mem % 4096)
 		abort();
+	/* Every disk has its image: a [block] without path is refused. */
+	if (c->block_count > CONFIG_BLOCKS_MAX)
+		abort();
+	for (unsigned i = 0; i < c->block_count; i++) {
+		check_string(c->blocks[i].path, sizeof(c->blocks[i].path));
+		check_string(c->blocks[i].serial, sizeof(c->blocks[i].serial));
+		if (!c->blocks[i].path[0])
+			abort();
+	}
+	/* Every net device has its tap; a MAC given is unicast. */
+	if (c->net_count > CONFIG_NETS_MAX)
+		abort();
+	for (unsigned i = 0; i < c->net_count; i++) {
+		check_string(c->nets[i].tap, sizeof(c->nets[i].tap));
+		if (!c->nets[i].tap[0] || (c->nets[i].mac[0] & 1))
+			abort();
+	}
 }
 
 /* A refusal always says why, in one terminated message. */

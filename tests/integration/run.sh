@@ -225,6 +225,80 @@ expect "virtio-blk: nor read-only" 1 "err:not a regular file or block device"
 sprig --kernel "$VIRTIO_GUEST" --block.path "$T/tiny.img" --cmdline action=blk
 expect "virtio-blk: an empty image is refused" 1 "err:smaller than one 512-byte sector"
 
+# Several disks: each [block] is one, in windows after the rng's, as given.
+for n in 1 2 3; do
+	head -c $((n * 65536)) /dev/zero >"$T/d$n.img"
+	printf 'disk-number-%s' "$n" | dd of="$T/d$n.img" conv=notrunc 2>/dev/null
+done
+printf '%s\n' "rng = on" "cmdline = action=blk-all" "[block]" "path = d1.img" "serial = first" \
+	"[block]" "path = d2.img" "read-only = on" "[block]" "path = d3.img" "serial = third" >"$T/disks.conf"
+sprig run "$T/disks.conf" --kernel "$VIRTIO_GUEST"
+expect "three [block] sections: three disks in window order, each its own image and serial" 1 \
+	"out:virtio: disk 0 at 0xd0002000: serial 'first', 128 sectors, sector 0 'disk-number-1'" \
+	"out:virtio: disk 1 at 0xd0003000: serial '', 256 sectors, sector 0 'disk-number-2'" \
+	"out:virtio: disk 2 at 0xd0004000: serial 'third', 384 sectors, sector 0 'disk-number-3'" \
+	"out:virtio: 3 disks" "out:virtio: blk-all ok"
+sprig run "$T/disks.conf" --kernel "$HELLO" --cmdline "acpi=off"
+expect "acpi=off: a virtio_mmio.device= for the rng and each disk" 0 \
+	"out:virtio_mmio.device=4K@0xd0001000:5 virtio_mmio.device=4K@0xd0002000:6 virtio_mmio.device=4K@0xd0003000:7 virtio_mmio.device=4K@0xd0004000:8"
+sprig --kernel "$VIRTIO_GUEST" --block.path "$T/d1.img" --block.serial one --block.path "$T/d2.img" \
+	--block.serial two --cmdline action=blk-all-break
+expect "a broken disk stays broken while the next one serves, and comes back after its reset" 1 \
+	"out:virtio: disk 0 broken: status 0x4f" "out:virtio: disk 1 at 0xd0002000: serial 'two'" \
+	"out:virtio: disk 0 at 0xd0001000: serial 'one', 128 sectors, sector 0 'disk-number-1'" \
+	"out:virtio: blk-all ok"
+# One image, two writers: the second is refused (an OFD lock); readers share.
+sprig --kernel "$VIRTIO_GUEST" --block.path "$T/d1.img" --block.path "$T/d1.img" --cmdline action=blk-all
+expect "one image as two writable disks is refused (locked)" 1 \
+	"err:sprig: block: $T/d1.img: in use (locked by another VM or program)"
+sprig --kernel "$VIRTIO_GUEST" --block.path "$T/d1.img" --block.read-only --block.path "$T/d1.img" \
+	--block.read-only --cmdline action=blk-all
+expect "one image as two read-only disks is shared" 1 "out:virtio: 2 disks" "out:virtio: blk-all ok"
+sprig --kernel "$VIRTIO_GUEST" --block.serial x --cmdline action=blk-all
+expect "a disk flag before any --block.path is the user's error" 1 \
+	"err:--block.serial: no [block] yet: --block.path starts one"
+
+# --- virtio-net on a tap, in a network namespace of the test's own: the
+# host end is 10.0.2.1, and its kernel answers the guest's ARP and ping.
+NET_GUEST=$GUESTS/net.elf
+cat >"$T/net.sh" <<'EOF'
+tap=$1
+shift
+ip link set lo up
+ip tuntap add dev "$tap" mode tap 2>/dev/null || tunctl -t "$tap" >/dev/null || exit 97
+ip addr add 10.0.2.1/24 dev "$tap" && ip link set "$tap" up || exit 98
+exec timeout -s KILL 60 "$@"
+EOF
+in_netns() { unshare -n sh "$T/net.sh" "$@" >"$T/out" 2>"$T/err" </dev/null; status=$?; }
+if [ ! -c /dev/net/tun ]; then
+	echo "SKIP $LABEL: virtio-net: this host has no /dev/net/tun (the tun module)"
+elif ! unshare -n true 2>/dev/null; then
+	echo "SKIP $LABEL: virtio-net: no network namespace of our own here (unshare -n: $(unshare -n true 2>&1))"
+else
+	in_netns sprig-t0 "$SPRIG" --kernel "$NET_GUEST" --net.tap sprig-t0 --net.mac 02:00:0a:00:02:0f \
+		--cmdline action=net
+	expect "virtio-net on a tap: the MAC given, ARP and ping answered by the host's kernel" 1 \
+		"out:net: mac 02:00:0a:00:02:0f, link up" "out:net: arp reply from 10.0.2.1" \
+		"out:net: echo reply from 10.0.2.1" "out:net: net ok"
+	in_netns sprig-t0 "$SPRIG" --kernel "$NET_GUEST" --net.tap sprig-t0 --cmdline action=net-bad
+	expect "virtio-net: a transmit chain without its header sets NEEDS_RESET, a reset brings it back" 1 \
+		"out:net: short header: status 0x4f, needs reset" "out:net: net-bad ok" \
+		"err:a transmit chain shorter than the 12-byte header"
+	mac=$(sed -n 's/^net: mac \([0-9a-f:]*\), link up$/\1/p' "$T/out")
+	case $mac in
+	[0-9a-f][26ae]:*) pass "virtio-net: without mac, a locally administered unicast one ($mac)" ;;
+	*) fail "virtio-net: the MAC sprig picks" "'$mac' is not locally administered unicast" ;;
+	esac
+	in_netns sprig-t0 "$SPRIG" --kernel "$NET_GUEST" --net.tap sprig-t0 --net.tap sprig-t0 --cmdline action=net
+	expect "virtio-net: a second device on a tap already in use is refused" 1 "err:sprig: net: tap sprig-t0: "
+fi
+sprig --kernel "$NET_GUEST" --net.tap fd:0 --cmdline action=net
+expect "virtio-net: tap fd:0 that is no tap is the user's error" 1 "err:sprig: net: tap-fd 0: not a tap"
+sprig --kernel "$NET_GUEST" --net.tap "bad/name" --cmdline action=net
+expect "virtio-net: a tap name Linux would refuse" 1 "err:--net.tap: tap: expected an interface name"
+sprig --kernel "$NET_GUEST" --net.tap t0 --net.mac 01:00:5e:00:00:01 --cmdline action=net
+expect "virtio-net: a multicast MAC is refused" 1 "err:--net.mac: mac: expected a unicast address"
+
 # With acpi=off the guest has no DSDT to read: the windows go on the
 # command line, as virtio_mmio.device= (Linux's own syntax).
 sprig --kernel "$HELLO" --rng --cmdline "acpi=off x=1"

@@ -47,6 +47,59 @@ static char *made_of(const char *prefix, char fill, size_t len, const char *suff
 
 /* --- good files --- */
 
+/* Each [block] header is a disk of its own; its keys may repeat per disk. */
+static void several_disks(void **state)
+{
+	(void)state;
+	parses("mem = 64M\n"
+	       "[block]\npath = root.img\nserial = root\n"
+	       "[block]\n# the data disk\npath = /srv/data.img\nread-only = on\ncache = none\n"
+	       "[block]\npath = \"scratch disk.img\"\n");
+	assert_int_equal(config.block_count, 3);
+	assert_string_equal(config.blocks[0].path, "root.img");
+	assert_string_equal(config.blocks[0].serial, "root");
+	assert_false(config.blocks[0].read_only);
+	assert_string_equal(config.blocks[1].path, "/srv/data.img");
+	assert_true(config.blocks[1].read_only);
+	assert_true(config.blocks[1].cache_none);
+	assert_string_equal(config.blocks[1].serial, "");
+	assert_string_equal(config.blocks[2].path, "scratch disk.img");
+	assert_false(config.blocks[2].cache_none);
+}
+
+static void net_devices(void **state)
+{
+	(void)state;
+	parses("[net]\ntap = sprig0\nmac = 02:00:0A:00:02:0f\nrx-rate = 10M\ntx-ops = 1000\n"
+	       "[net]\ntap = fd:3\n");
+	assert_int_equal(config.net_count, 2);
+	assert_string_equal(config.nets[0].tap, "sprig0");
+	static const uint8_t mac[6] = { 0x02, 0x00, 0x0a, 0x00, 0x02, 0x0f };
+	assert_memory_equal(config.nets[0].mac, mac, 6);
+	assert_int_equal(config.nets[0].rx_rate, 10 * 1024 * 1024);
+	assert_int_equal(config.nets[0].tx_ops, 1000);
+	assert_int_equal(config.nets[0].tx_rate, 0);
+	assert_string_equal(config.nets[1].tap, "fd:3");
+	static const uint8_t none[6];
+	assert_memory_equal(config.nets[1].mac, none, 6);
+}
+
+/* Eight fit; the ninth header is refused where it stands. */
+static void disk_limit(void **state)
+{
+	(void)state;
+	char text[1024] = "";
+	size_t n = 0;
+	for (unsigned i = 0; i < CONFIG_BLOCKS_MAX; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "[block]\npath = d%u.img\n", i);
+	parses(text);
+	assert_int_equal(config.block_count, CONFIG_BLOCKS_MAX);
+	assert_string_equal(config.blocks[CONFIG_BLOCKS_MAX - 1].path, "d7.img");
+	snprintf(text + n, sizeof(text) - n, "[block]\npath = d8.img\n");
+	assert_int_equal(parse(text), -EINVAL);
+	assert_string_equal(error, "vm.conf:17: at most 8 [block] sections");
+}
+
 static void empty_file_keeps_the_defaults(void **state)
 {
 	(void)state;
@@ -334,9 +387,9 @@ static const struct error_case error_cases[] = {
 	{ "error: text after a section", "[net] junk\n", 0, "vm.conf:1: malformed section header" },
 	{ "error: blanks in a section", "[ net ]\n", 0, "vm.conf:1: malformed section header" },
 	{ "error: section in capitals", "[Net]\n", 0, "vm.conf:1: malformed section header" },
-	{ "error: unknown section", "mem = 64M\n[net]\n", 0, "vm.conf:2: unknown section [net]" },
-	{ "error: unknown section with a comment", "[net]   # devices\n", 0,
-	  "vm.conf:1: unknown section [net]" },
+	{ "error: unknown section", "mem = 64M\n[drive]\n", 0, "vm.conf:2: unknown section [drive]" },
+	{ "error: unknown section with a comment", "[drive]   # devices\n", 0,
+	  "vm.conf:1: unknown section [drive]" },
 	{ "error: unknown indented section", "  [drive-0]\r\n", 0,
 	  "vm.conf:1: unknown section [drive-0]" },
 	{ "error: unterminated quote", "cmdline = \"open\n", 0, "vm.conf:1: unterminated quoted value" },
@@ -353,6 +406,30 @@ static const struct error_case error_cases[] = {
 	{ "error: NUL byte", "mem = 64M\ncpus = 1\0\n", 20, "vm.conf:2: NUL byte in the file" },
 	{ "error: NUL byte in a comment", "# \0\n", 4, "vm.conf:1: NUL byte in the file" },
 	{ "error: NUL byte on a last line", "mem = 64M\n\0", 11, "vm.conf:2: NUL byte in the file" },
+	{ "error: a disk without its image", "[block]\nread-only = on\n", 0,
+	  "vm.conf:1: [block] without path" },
+	{ "error: the second disk without its image", "[block]\npath = a\n[block]\nserial = x\n", 0,
+	  "vm.conf:3: [block] without path" },
+	{ "error: an empty [block] at the end", "[block]\npath = a\n\n[block]\n", 0,
+	  "vm.conf:4: [block] without path" },
+	{ "error: one disk, two images", "[block]\npath = a\npath = b\n", 0,
+	  "vm.conf:3: duplicate key 'path' (already set on line 2)" },
+	{ "error: a disk's serial twice", "[block]\npath = a\nserial = s\n[block]\npath = b\nserial = t\nserial = u\n",
+	  0, "vm.conf:7: duplicate key 'serial' (already set on line 6)" },
+	{ "error: a net device without its tap", "[net]\nmac = 02:00:00:00:00:01\n", 0,
+	  "vm.conf:1: [net] without tap" },
+	{ "error: a multicast MAC", "[net]\ntap = t0\nmac = 01:00:5e:00:00:01\n", 0,
+	  "vm.conf:3: mac: expected a unicast address like 02:00:00:00:00:01, not '01:00:5e:00:00:01'" },
+	{ "error: a MAC of zeros", "[net]\ntap = t0\nmac = 00:00:00:00:00:00\n", 0,
+	  "vm.conf:3: mac: expected a unicast address like 02:00:00:00:00:01, not '00:00:00:00:00:00'" },
+	{ "error: a MAC with a short byte", "[net]\ntap = t0\nmac = 02:0:00:00:00:011\n", 0,
+	  "vm.conf:3: mac: expected a unicast address like 02:00:00:00:00:01, not '02:0:00:00:00:011'" },
+	{ "error: a tap name with a slash", "[net]\ntap = a/b\n", 0,
+	  "vm.conf:2: tap: expected an interface name (1 to 15 bytes, no '/', ':' or blanks) or fd:N, not 'a/b'" },
+	{ "error: a tap name too long", "[net]\ntap = abcdefghijklmnop\n", 0,
+	  "vm.conf:2: tap: expected an interface name (1 to 15 bytes, no '/', ':' or blanks) or fd:N, not 'abcdefghijklmnop'" },
+	{ "error: a tap fd that is no number", "[net]\ntap = fd:x\n", 0,
+	  "vm.conf:2: tap: expected an interface name (1 to 15 bytes, no '/', ':' or blanks) or fd:N, not 'fd:x'" },
 	{ "error: line number after CRLF lines", "#\r\n\r\n#\r\n\r\nfrob = 1\r\n", 0,
 	  "vm.conf:5: unknown key 'frob'" },
 };
@@ -540,6 +617,9 @@ int main(void)
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(empty_file_keeps_the_defaults),
 		cmocka_unit_test(every_key),
+		cmocka_unit_test(several_disks),
+		cmocka_unit_test(disk_limit),
+		cmocka_unit_test(net_devices),
 		cmocka_unit_test(comments_and_blank_lines),
 		cmocka_unit_test(blanks_around_the_equals_sign),
 		cmocka_unit_test(crlf_line_endings),
