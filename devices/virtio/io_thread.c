@@ -25,17 +25,33 @@ int io_thread_init(struct io_thread *io, int (*install_filter)(void))
 	return epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, io->stop_fd, &ev) ? -errno : 0;
 }
 
+/* A free slot (fd -1) first, so connections that come and go reuse them. */
 static int watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque, uint32_t events)
 {
-	if (io->watch_count == IO_WATCHES_MAX)
+	unsigned slot = 0;
+	while (slot < io->watch_count && io->watches[slot].fd >= 0)
+		slot++;
+	if (slot == IO_WATCHES_MAX)
 		return -ENOSPC;
-	struct io_watch *w = &io->watches[io->watch_count];
+	struct io_watch *w = &io->watches[slot];
 	*w = (struct io_watch){ fd, handler, opaque };
 	struct epoll_event ev = { .events = events, .data.ptr = w };
-	if (epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, fd, &ev))
+	if (epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
+		w->fd = -1;
 		return -errno;
-	io->watch_count++;
+	}
+	if (slot == io->watch_count)
+		io->watch_count++;
 	return 0;
+}
+
+void io_thread_unwatch(struct io_thread *io, int fd)
+{
+	for (unsigned i = 0; i < io->watch_count; i++)
+		if (io->watches[i].fd == fd) {
+			epoll_ctl(io->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+			io->watches[i].fd = -1;
+		}
 }
 
 int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque)
@@ -45,7 +61,7 @@ int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *
 
 int io_thread_watch_edge(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque)
 {
-	return watch(io, fd, handler, opaque, EPOLLIN | EPOLLET);
+	return watch(io, fd, handler, opaque, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET);
 }
 
 void io_drain(int fd)
@@ -69,7 +85,8 @@ static void *io_main(void *arg)
 			struct io_watch *w = got[i].data.ptr;
 			if (!w)
 				return NULL;
-			w->handler(w->opaque);
+			if (w->fd >= 0)  /* not unwatched by an earlier handler of this batch */
+				w->handler(w->opaque);
 		}
 	}
 }

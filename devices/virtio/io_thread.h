@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#define IO_WATCHES_MAX 32
+#define IO_WATCHES_MAX 160  /* the devices' fds and vsock's connections */
 
 typedef void io_handler_fn(void *opaque);
 
@@ -27,14 +27,20 @@ struct io_thread {
 /* Before start: 0 or -errno. */
 int io_thread_init(struct io_thread *io, int (*install_filter)(void));
 
-/* Before start: run `handler(opaque)` whenever `fd` is readable; the
- * handler drains the fd. 0 or -errno (-ENOSPC: too many). */
+/* Run `handler(opaque)` whenever `fd` is readable; the handler drains
+ * the fd. Before start, or from a handler on the I/O thread itself (a
+ * connection accepted); a handler must take a call with nothing to do (a
+ * slot reused within one batch of events). 0 or -errno (-ENOSPC: too many). */
 int io_thread_watch(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque);
 
-/* The same, told only when `fd` becomes readable again (EPOLLET): for a
- * source the handler may leave unread (a tap whose frames wait for the
- * guest's buffers) without the thread spinning on it. */
+/* The same, told only when `fd` becomes readable or writable again, or
+ * its peer hangs up (EPOLLET): for a source the handler may leave unread
+ * (a tap whose frames wait for the guest's buffers, a vsock connection
+ * the guest has no credit for) without the thread spinning on it. */
 int io_thread_watch_edge(struct io_thread *io, int fd, io_handler_fn *handler, void *opaque);
+
+/* From a handler, before closing `fd`: no more calls for it. */
+void io_thread_unwatch(struct io_thread *io, int fd);
 
 /* Start the thread if anything is watched; 0 or -errno. */
 int io_thread_start(struct io_thread *io);
