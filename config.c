@@ -98,6 +98,11 @@ static const struct key keys[] = {
 	  "most bytes per second the guest sends (default 0: no limit)" },
 	{ "net", "tx-ops", KEY_COUNT, ITEM_FIELD(struct config_net, tx_ops), 0, 1000000000, "N",
 	  "most frames per second the guest sends (default 0: no limit)" },
+	{ "vsock", "path", KEY_PATH, FIELD(vsock_path), 0, 0, "SOCKET",
+	  "a virtio-vsock device: host programs connect to this unix socket (CONNECT PORT), the guest's "
+	  "connections to host port P go to SOCKET_P, as Firecracker's (docs/virtio.md)" },
+	{ "vsock", "cid", KEY_COUNT, FIELD(vsock_cid), 3, 0xfffffffeu, "N",
+	  "the guest's vsock context id (default 3)" },
 	{ "", "rng-rate", KEY_BYTES, FIELD(rng_rate), 0, MEM_MAX_SIZE, "BYTES",
 	  "most bytes per second the guest may draw from virtio-rng, e.g. 4K (default 0: no limit)" },
 };
@@ -193,7 +198,10 @@ static char *key_field(struct config *config, const struct key *k)
 
 int config_check(const struct config *config, char *error)
 {
-	unsigned devices = (config->rng ? 1u : 0u) + config->block_count + config->net_count;
+	unsigned devices = (config->rng ? 1u : 0u) + config->block_count + config->net_count +
+			   (config->vsock_path[0] ? 1u : 0u);
+	if (config->vsock_cid && !config->vsock_path[0])
+		return fail(error, "vsock.cid without vsock.path: the device needs its socket");
 	if (devices > CONFIG_VIRTIO_MAX)
 		return fail(error, "%u virtio devices asked for, at most %u fit (docs/virtio.md)", devices,
 			    CONFIG_VIRTIO_MAX);

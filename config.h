@@ -51,6 +51,8 @@ struct config {
 	unsigned block_count;
 	struct config_net nets[CONFIG_NETS_MAX];
 	unsigned net_count;
+	char vsock_path[CONFIG_PATH_MAX];  /* [vsock] path: its unix socket; empty: no vsock */
+	uint64_t vsock_cid;             /* the guest's CID; 0: not given (3) */
 	bool rng;                       /* a virtio-rng device */
 	uint64_t rng_rate;              /* its bytes per second; 0: no limit */
 };

@@ -15,7 +15,8 @@
 
 _Static_assert(CONFIG_VIRTIO_MAX <= DEVICES_VIRTIO_MAX, "a window for every device config allows");
 
-/* The order is the windows': rng, the disks, the nets, each as given. config_check
+/* The order is the windows': rng, the disks, the nets, each as given,
+ * then vsock. config_check
  * bounds the count; a window past the last is never handed out. */
 static void add_window(struct boot_mmio_device *out, unsigned *n)
 {
@@ -31,7 +32,7 @@ unsigned virtio_setup_windows(const struct config *c, struct boot_mmio_device *o
 	unsigned n = 0;
 	if (c->rng)
 		add_window(out, &n);
-	for (unsigned i = 0; i < c->block_count + c->net_count; i++)
+	for (unsigned i = 0; i < c->block_count + c->net_count + (c->vsock_path[0] ? 1u : 0u); i++)
 		add_window(out, &n);
 	return n;
 }
@@ -178,6 +179,27 @@ static int create_net(struct virtio_setup *s, const struct config_net *c, struct
 	return wire(vm, devices, w, &net->transport, kicks, 2, "net", why, why_size);
 }
 
+static int create_vsock(struct virtio_setup *s, const struct config *c, struct vm *vm,
+			struct devices *devices, const struct boot_mmio_device *w, char *why, size_t why_size)
+{
+	char problem[CONFIG_PATH_MAX + 64];
+	int irq = make_irq(vm, w, "vsock", why, why_size), err;
+	if (irq < 0)
+		return irq;
+	if ((err = virtio_vsock_init(&s->vsock, &vm->mem, c->vsock_cid ? c->vsock_cid : 3, c->vsock_path, irq,
+				     problem, sizeof(problem)))) {
+		virtio_vsock_close(&s->vsock);
+		close(irq);
+		snprintf(why, why_size, "vsock: %s", problem);
+		return err == -ENOMEM ? err : VIRTIO_SETUP_BAD_INPUT;
+	}
+	s->has_vsock = true;
+	if ((err = virtio_vsock_watch(&s->vsock, &s->io)))
+		return snprintf(why, why_size, "virtio-vsock: %s", strerror(-err)), err;
+	int kicks[3] = { s->vsock.rx_kick_fd, s->vsock.tx_kick_fd, s->vsock.event_kick_fd };
+	return wire(vm, devices, w, &s->vsock.transport, kicks, 3, "vsock", why, why_size);
+}
+
 int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct vm *vm,
 			struct devices *devices, char *why, size_t why_size)
 {
@@ -198,6 +220,8 @@ int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct v
 	for (unsigned i = 0; i < c->net_count && next < count; i++)
 		if ((err = create_net(s, &c->nets[i], vm, devices, &windows[next++], why, why_size)))
 			return err;
+	if (c->vsock_path[0] && next < count && (err = create_vsock(s, c, vm, devices, &windows[next++], why, why_size)))
+		return err;
 	return 0;
 }
 
@@ -227,6 +251,21 @@ void virtio_setup_close(struct virtio_setup *s)
 		virtio_net_close(&s->nets[i]);
 		close(s->nets[i].irq_fd);
 	}
-	s->has_rng = false;
+	if (s->has_vsock) {
+		virtio_vsock_close(&s->vsock);
+		close(s->vsock.irq_fd);
+	}
+	s->has_rng = s->has_vsock = false;
 	s->blk_count = s->net_count = 0;
+}
+
+unsigned virtio_setup_blocks(const struct virtio_setup *s, const struct config *c, struct control_block *out)
+{
+	for (unsigned i = 0; i < s->blk_count; i++) {
+		out[i] = (struct control_block){ .file = c->blocks[i].path, .serial = c->blocks[i].serial,
+						 .read_only = c->blocks[i].read_only,
+						 .direct = c->blocks[i].cache_none, .size = s->blks[i].sectors * 512 };
+		snprintf(out[i].device, sizeof(out[i].device), "virtio%u", i);
+	}
+	return s->blk_count;
 }

@@ -6,11 +6,13 @@
 
 #include "boot/boot.h"
 #include "config.h"
+#include "control/control.h"
 #include "cpu/cpu.h"
 #include "devices/devices.h"
 #include "devices/virtio/io_thread.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
+#include "devices/virtio/vsock.h"
 #include "devices/virtio/rng.h"
 
 struct virtio_setup {
@@ -20,6 +22,8 @@ struct virtio_setup {
 	struct virtio_blk blks[CONFIG_BLOCKS_MAX];
 	unsigned net_count;
 	struct virtio_net nets[CONFIG_NETS_MAX];
+	bool has_vsock;
+	struct virtio_vsock vsock;
 	struct io_thread io;
 	bool io_made;
 };
@@ -39,6 +43,9 @@ int virtio_setup_cmdline(const struct config *c, char *out, size_t size);
 #define VIRTIO_SETUP_BAD_INPUT 1
 int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct vm *vm,
 			struct devices *devices, char *why, size_t why_size);
+
+/* The disks made, for query-block (`out` holds CONFIG_BLOCKS_MAX). */
+unsigned virtio_setup_blocks(const struct virtio_setup *s, const struct config *c, struct control_block *out);
 
 /* The I/O thread, once the seccomp programs are chosen: 0 or -errno. */
 int virtio_setup_start(struct virtio_setup *s);

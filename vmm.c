@@ -216,6 +216,8 @@ static int run_vm(const struct config *c)
 	static struct virtio_setup virtio;
 	if ((err = virtio_setup_create(&virtio, c, &vm, &devices, why, sizeof(why))))
 		return fail(err == VIRTIO_SETUP_BAD_INPUT ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
+	static struct control_block disks[CONFIG_BLOCKS_MAX];
+	control_vm_set_blocks(disks, virtio_setup_blocks(&virtio, c, disks));
 	timings_mark("devices");
 	if (vm_create_vcpus(&vm, &boot, why))
 		return fail(SPRIG_EXIT_HOST, "%s", why);

@@ -25,6 +25,15 @@ struct control_latency {
 	uint64_t min_ns, median_ns, p99_ns, max_ns;
 };
 
+/* A disk, for query-block. */
+struct control_block {
+	char device[24];           /* "virtio0", ... in window order */
+	const char *file;
+	const char *serial;        /* "" for none */
+	bool read_only, direct;    /* direct: cache = none */
+	uint64_t size;             /* bytes the guest sees */
+};
+
 enum control_fault { CONTROL_SIGBUS_AR, CONTROL_SIGBUS_AO, CONTROL_HWPOISON };
 enum control_thread { CONTROL_THREAD_VMM, CONTROL_THREAD_VCPU };
 
@@ -49,6 +58,9 @@ struct control_ops {
 	/* send-key: press and release Ctrl-Alt-Del on the guest's keyboard;
 	 * 0, -EAGAIN (keyboard disabled by the guest), -EBUSY (keys pending). */
 	int (*send_ctrl_alt_del)(void *vm);
+	/* query-block: the disks, in the guest's order. */
+	unsigned (*block_count)(void *vm);
+	void (*block_info)(void *vm, unsigned index, struct control_block *out);
 };
 
 /* One QMP conversation, independent of the transport. */

@@ -112,6 +112,35 @@ static int run_query_cpus_fast(const struct request *r, struct json_out *ret, ch
 	return 0;
 }
 
+/* QEMU's shape for a raw image on a virtio-blk device; "qdev" names
+ * sprig's window and "serial" is an addition (QEMU shows it only through
+ * qom-get). */
+static int run_query_block(const struct request *r, struct json_out *ret, char *desc)
+{
+	(void)desc;
+	unsigned n = r->s->ops->block_count(r->s->vm);
+	json_out_raw(ret, "[", 1);
+	for (unsigned i = 0; i < n; i++) {
+		struct control_block b;
+		r->s->ops->block_info(r->s->vm, i, &b);
+		json_out_printf(ret, "%s{\"device\": \"%s\", \"qdev\": \"/machine/virtio-mmio/%s\", "
+				"\"locked\": false, \"removable\": false, \"type\": \"unknown\", \"serial\": ",
+				i ? ", " : "", b.device, b.device);
+		json_out_string(ret, b.serial);
+		json_out_printf(ret, ", \"inserted\": {\"file\": ");
+		json_out_string(ret, b.file);
+		json_out_printf(ret, ", \"ro\": %s, \"drv\": \"raw\", \"encrypted\": false, "
+				"\"backing_file_depth\": 0, \"detect_zeroes\": \"off\", \"write_threshold\": 0, "
+				"\"cache\": {\"writeback\": true, \"direct\": %s, \"no-flush\": false}, "
+				"\"image\": {\"filename\": ", b.read_only ? "true" : "false", b.direct ? "true" : "false");
+		json_out_string(ret, b.file);
+		json_out_printf(ret, ", \"format\": \"raw\", \"virtual-size\": %llu}}}",
+				(unsigned long long)b.size);
+	}
+	json_out_raw(ret, "]", 1);
+	return 0;
+}
+
 static int run_query_version(const struct request *r, struct json_out *ret, char *desc)
 {
 	(void)r, (void)desc;
@@ -255,6 +284,7 @@ static const struct command commands[] = {
 	{ "send-key", run_send_key, { { "keys", P_ARRAY, true }, { "hold-time", P_INT, false } } },
 	{ "query-cpus-fast", run_query_cpus_fast, { { 0 } } },
 	{ "query-version", run_query_version, { { 0 } } },
+	{ "query-block", run_query_block, { { 0 } } },
 	{ "query-commands", run_query_commands, { { 0 } } },
 	{ "x-sigbus", run_x_sigbus,
 	  { { "cpu-index", P_INT, true }, { "gpa", P_INT, true }, { "code", P_STRING, true } } },

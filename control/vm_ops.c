@@ -118,9 +118,31 @@ static int send_ctrl_alt_del(void *opaque)
 	return devices_send_ctrl_alt_del(vm->devices);
 }
 
+/* The disks are the VMM's, not cpu/'s: vmm.c hands them over once made. */
+static const struct control_block *disks;
+static unsigned disk_count;
+
+void control_vm_set_blocks(const struct control_block *blocks, unsigned count)
+{
+	disks = blocks;
+	disk_count = count;
+}
+
+static unsigned block_count(void *opaque)
+{
+	(void)opaque;
+	return disk_count;
+}
+
+static void block_info(void *opaque, unsigned index, struct control_block *out)
+{
+	(void)opaque;
+	*out = disks[index];
+}
+
 const struct control_ops control_vm_ops = {
 	status, stop, cont, quit, reset, cpu_count, cpu_info, fault, forbidden_syscall, kick_latency,
-	send_ctrl_alt_del,
+	send_ctrl_alt_del, block_count, block_info,
 };
 
 void control_on_vm_event(void *opaque, const struct vm_event *e)

@@ -7,6 +7,9 @@
 
 extern const struct control_ops control_vm_ops;
 
+/* The disks query-block lists (`count` of them, kept by the caller). */
+void control_vm_set_blocks(const struct control_block *blocks, unsigned count);
+
 /* A vm_event_fn: `opaque` is the struct control. */
 void control_on_vm_event(void *opaque, const struct vm_event *event);
 

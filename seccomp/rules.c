@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -93,6 +94,12 @@ static const struct rule io[] = {
 	ALLOW("timerfd_settime", "a rate limiter's wake-up"),
 	ALLOW("writev", "virtio-net sends a frame to the tap from the guest's buffers"),
 	IOCTL(TUNSETOFFLOAD, "virtio-net: the tap's offloads follow what the guest's driver took"),
+	ALLOW("accept4", "virtio-vsock: a host program connects to the device's socket"),
+	ARG_EQ("socket", 0, AF_UNIX, "virtio-vsock: the guest connects to a host port (path_PORT); unix sockets only"),
+	ALLOW("connect", "virtio-vsock: the guest connects to a host port"),
+	ALLOW("epoll_ctl", "virtio-vsock: connections come and go"),
+	ALLOW("close", "virtio-vsock: connections end"),
+	ALLOW("shutdown", "virtio-vsock: the guest sends no more on a connection"),
 	ALLOW("exit", "the thread ends"),
 };
 

@@ -9,7 +9,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-fra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/fuzz_json $(FUZZ_OUT)/fuzz_bzimage \
 	$(FUZZ_OUT)/fuzz_devices $(FUZZ_OUT)/fuzz_virtq $(FUZZ_OUT)/fuzz_virtio_blk \
-	$(FUZZ_OUT)/fuzz_virtio_net
+	$(FUZZ_OUT)/fuzz_virtio_net $(FUZZ_OUT)/fuzz_virtio_vsock
 FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
 FUZZ_BZIMAGE_SEEDS := $(FUZZ_OUT)/seeds/bzimage.stamp
 FUZZ_VIRTQ_SEEDS := $(FUZZ_OUT)/seeds/virtq.stamp
@@ -26,6 +26,8 @@ $(FUZZ_OUT)/fuzz_virtio_blk: $(wildcard devices/*.c) devices/virtio/blk.c device
 	devices/virtio/io_thread.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtio_net: $(wildcard devices/*.c) devices/virtio/net.c devices/virtio/mmio.c devices/virtio/queue.c \
 	devices/virtio/io_thread.c devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c
+$(FUZZ_OUT)/fuzz_virtio_vsock: $(wildcard devices/*.c) devices/virtio/vsock.c devices/virtio/mmio.c \
+	devices/virtio/queue.c devices/virtio/io_thread.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_bzimage: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 
 $(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h */*/*.h) | $(DEPS_STAMP)

@@ -103,6 +103,25 @@ else
 	fail "quit" "exit status $status"
 fi
 
+# --- query-block: each disk as QEMU shows a raw image on virtio-blk
+head -c 1048576 /dev/zero >"$T/q0.img"
+head -c 4096 /dev/zero >"$T/q1.img"
+start_vm --kernel "$TESTGUEST" --cmdline action=halt --block.path "$T/q0.img" --block.serial root \
+	--block.path "$T/q1.img" --block.read-only
+qmp "$CAPS" '{"execute": "query-block"}'
+cp "$T/out" "$T/query-block"
+end_vm
+cp "$T/query-block" "$T/out"
+if grep -qF "{\"device\": \"virtio0\", \"qdev\": \"/machine/virtio-mmio/virtio0\", \"locked\": false, \"removable\": false, \"type\": \"unknown\", \"serial\": \"root\", \"inserted\": {\"file\": \"$T/q0.img\", \"ro\": false" "$T/out" &&
+	grep -qF "\"virtual-size\": 1048576}" "$T/out" &&
+	grep -qF "\"device\": \"virtio1\"" "$T/out" && grep -qF "\"file\": \"$T/q1.img\", \"ro\": true" "$T/out" &&
+	grep -qF "\"virtual-size\": 4096}" "$T/out"; then
+	pass "query-block lists both disks: file, read-only, size, serial"
+else
+	fail "query-block" "$(grep -F query-block -A2 "$T/out" | head -c 600; grep -o '"return": \[.*' "$T/out" | head -c 600)"
+fi
+rm -f "$T/q0.img" "$T/q1.img"
+
 # --- signals: a client sees SHUTDOWN host-signal, sprig exits 0
 for sig in TERM INT; do
 	start_vm --kernel "$TESTGUEST" --cmdline action=halt

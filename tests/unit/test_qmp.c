@@ -57,9 +57,24 @@ static int fake_send_ctrl_alt_del(void *vm)
 	return fake_cad_result;
 }
 
+static unsigned fake_block_count(void *vm)
+{
+	(void)vm;
+	return 2;
+}
+
+static void fake_block_info(void *vm, unsigned index, struct control_block *out)
+{
+	(void)vm;
+	*out = (struct control_block){ .file = index ? "/srv/b \"quoted\".img" : "/srv/a.img",
+				       .serial = index ? "" : "root", .read_only = index, .direct = !index,
+				       .size = index ? 512 : 1 << 20 };
+	snprintf(out->device, sizeof(out->device), "virtio%u", index);
+}
+
 static const struct control_ops fake_ops = {
 	fake_status, fake_stop, fake_cont, fake_quit, fake_reset, fake_cpu_count, fake_cpu_info, fake_fault,
-	fake_forbidden_syscall, fake_kick_latency, fake_send_ctrl_alt_del,
+	fake_forbidden_syscall, fake_kick_latency, fake_send_ctrl_alt_del, fake_block_count, fake_block_info,
 };
 
 static struct fake_vm vm;
@@ -175,6 +190,21 @@ static void test_cpus_version_commands(void **state)
 	r = ask("{\"execute\": \"query-commands\"}");
 	assert_contains(r, "{\"name\": \"query-cpus-fast\"}");
 	assert_contains(r, "{\"name\": \"x-sigbus\"}");
+}
+
+static void test_query_block(void **state)
+{
+	(void)state;
+	negotiate();
+	const char *r = ask("{\"execute\": \"query-block\"}");
+	assert_contains(r, "{\"return\": [{\"device\": \"virtio0\", \"qdev\": \"/machine/virtio-mmio/virtio0\", "
+			   "\"locked\": false, \"removable\": false, \"type\": \"unknown\", \"serial\": \"root\", "
+			   "\"inserted\": {\"file\": \"/srv/a.img\", \"ro\": false, \"drv\": \"raw\"");
+	assert_contains(r, "\"cache\": {\"writeback\": true, \"direct\": true, \"no-flush\": false}");
+	assert_contains(r, "\"image\": {\"filename\": \"/srv/a.img\", \"format\": \"raw\", \"virtual-size\": 1048576}}}");
+	assert_contains(r, "\"device\": \"virtio1\"");
+	assert_contains(r, "\"file\": \"/srv/b \\\"quoted\\\".img\", \"ro\": true");
+	assert_contains(r, "\"virtual-size\": 512}}}]}");
 }
 
 static void test_many_cpus(void **state)
@@ -318,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup(test_needs_negotiation, setup),
 		cmocka_unit_test_setup(test_status_stop_cont, setup),
 		cmocka_unit_test_setup(test_cpus_version_commands, setup),
+		cmocka_unit_test_setup(test_query_block, setup),
 		cmocka_unit_test_setup(test_many_cpus, setup),
 		cmocka_unit_test_setup(test_x_sigbus, setup),
 		cmocka_unit_test_setup(test_event, setup),
