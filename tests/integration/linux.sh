@@ -118,6 +118,132 @@ case $said in
 *) fail "virtio-blk: /dev/vda" "init said '${said:-nothing}', the image's sha256 is $image" ;;
 esac
 
+# ext4 on virtio-blk: Linux mounts the image, writes 64 MiB to /data with
+# fsync and unmounts; after power off the host reads the file back out of
+# the image (debugfs) and fsck finds the file system clean. QEMU microvm
+# on the same kernel and init is the reference. Needs e2fsprogs staged.
+E2=$here
+ext4_check() {  # NAME WHO IMAGE
+	said=$(sed -n 's/^sprig-init: ext4 //p' "$T/$1.out" | tr -d '\r')
+	rm -f "$T/data.out"
+	"$E2/debugfs" -R "dump /data $T/data.out" "$3" >/dev/null 2>&1
+	file=$(sha256sum <"$T/data.out" 2>/dev/null | cut -d' ' -f1)
+	if [ "$said" != "67108864 bytes, sha256 $file" ]; then
+		fail "ext4 on virtio-blk under $2: /data" "init said '${said:-nothing}', the image's /data has sha256 ${file:-none}"
+	elif ! "$E2/e2fsck" -fn "$3" >"$T/fsck.out" 2>&1; then
+		fail "ext4 on virtio-blk under $2: fsck after power off" "$(tail -n 3 "$T/fsck.out" | tr '\n' ' ')"
+	else
+		pass "ext4 on virtio-blk under $2: 64 MiB written with fsync are in the image after power off, fsck clean"
+	fi
+}
+if [ -x "$E2/mke2fs" ] && [ -x "$E2/debugfs" ] && [ -x "$E2/e2fsck" ]; then
+	head -c 134217728 /dev/zero >"$T/ext4.img" && "$E2/mke2fs" -q -F -t ext4 "$T/ext4.img"
+	boot minimal-ext4-2 minimal.bz 2 "sprig.ext4" --block.path "$T/ext4.img"
+	ext4_check minimal-ext4-2 sprig "$T/ext4.img"
+	if [ -x "$here/qemu-system-x86_64" ]; then
+		head -c 134217728 /dev/zero >"$T/ext4.img" && "$E2/mke2fs" -q -F -t ext4 "$T/ext4.img"
+		timeout 180 "$here/qemu-system-x86_64" -L "$here/qemu-data" -M microvm,acpi=on -accel kvm -cpu host \
+			-smp 2 -m $MEM -nodefaults -no-user-config -nographic -no-reboot -serial stdio \
+			-drive "file=$T/ext4.img,if=none,id=d0,format=raw,cache=writeback" -device virtio-blk-device,drive=d0 \
+			-kernel "$K/minimal.bz" -initrd "$K/initramfs.gz" -append "$CMDLINE sprig.ext4" </dev/null 2>&1 |
+			tr -d '\r' >"$T/qemu-ext4.out"
+		ext4_check qemu-ext4 "QEMU microvm (the reference)" "$T/ext4.img"
+	fi
+	rm -f "$T/ext4.img" "$T/data.out"
+else
+	echo "SKIP $LABEL: ext4 on virtio-blk: no mke2fs, debugfs and e2fsck staged next to linux.sh (e2fsprogs)"
+fi
+
+# virtio-net: Linux's eth0 on a tap in a network namespace of the test's
+# own, whose host end (10.0.2.1) answers three pings and serves 16 MiB
+# over HTTP (busybox httpd); init prints the file's checksum. QEMU
+# microvm's virtio-net-device on the same tap is the reference.
+mkdir -p "$T/www" && head -c 16777216 /dev/urandom >"$T/www/blob"
+blob=$(sha256sum <"$T/www/blob" | cut -d' ' -f1)
+cat >"$T/netns.sh" <<EOF
+ip link set lo up
+ip tuntap add dev sprig-t0 mode tap 2>/dev/null || tunctl -t sprig-t0 >/dev/null || exit 97
+ip addr add 10.0.2.1/24 dev sprig-t0 && ip link set sprig-t0 up || exit 98
+busybox httpd -f -p 10.0.2.1:8080 -h "$T/www" &
+web=\$!
+timeout -s KILL 170 "\$@"
+status=\$?
+kill \$web
+exit \$status
+EOF
+printf '#!/bin/sh\nexec unshare -n sh "%s" "%s" "$@"\n' "$T/netns.sh" "$SPRIG" >"$T/sprig-in-netns"
+chmod +x "$T/sprig-in-netns"
+net_check() {  # NAME WHO
+	said=$(sed -n 's/^sprig-init: net //p' "$T/$1.out" | tr -d '\r')
+	if [ "$said" = "ping 3 of 3, http sha256 $blob" ]; then
+		pass "virtio-net under $2: Linux's eth0 pings the tap's host end 3 of 3 and fetches 16 MiB whole over TCP"
+	else
+		fail "virtio-net under $2" "init said '${said:-nothing}', the file's sha256 is $blob"
+	fi
+}
+if [ ! -c /dev/net/tun ] || ! unshare -n true 2>/dev/null || ! busybox httpd --help >/dev/null 2>&1; then
+	echo "SKIP $LABEL: virtio-net in Linux: needs /dev/net/tun, unshare -n and busybox httpd here"
+else
+	real_sprig=$SPRIG
+	SPRIG=$T/sprig-in-netns
+	LINUX_LIMIT=180
+	boot minimal-net-2 minimal.bz 2 "sprig.net" --net.tap sprig-t0
+	SPRIG=$real_sprig
+	unset LINUX_LIMIT
+	net_check minimal-net-2 sprig
+	if [ -x "$here/qemu-system-x86_64" ]; then
+		unshare -n sh "$T/netns.sh" "$here/qemu-system-x86_64" -L "$here/qemu-data" -M microvm,acpi=on \
+			-accel kvm -cpu host -smp 2 -m $MEM -nodefaults -no-user-config -nographic -no-reboot \
+			-serial stdio -netdev tap,id=n0,ifname=sprig-t0,script=no,downscript=no \
+			-device virtio-net-device,netdev=n0 -kernel "$K/minimal.bz" -initrd "$K/initramfs.gz" \
+			-append "$CMDLINE sprig.net" </dev/null 2>&1 | tr -d '\r' >"$T/qemu-net.out"
+		net_check qemu-net "QEMU microvm (the reference)"
+	fi
+fi
+rm -rf "$T/www"
+
+# virtio-vsock with Firecracker's host side: the guest sends a line to
+# host port 6000 (a program listening on $T/v.sock_6000), then echoes one
+# connection on its port 5000, which the host makes through $T/v.sock
+# with "CONNECT 5000" and reads back after "OK <port>".
+SOCAT=$(command -v socat || echo "$here/socat")
+if [ ! -x "$SOCAT" ]; then
+	echo "SKIP $LABEL: virtio-vsock in Linux: no socat here or staged next to linux.sh"
+else
+	rm -f "$T/v.sock" "$T/v.sock_6000" "$T/from-guest" "$T/to-host"
+	timeout 200 "$SOCAT" -u UNIX-LISTEN:"$T/v.sock_6000" CREATE:"$T/from-guest" &
+	listener=$!
+	timeout -s KILL 200 "$SPRIG" --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" --mem $MEM --cpus 2 \
+		--cmdline "$CMDLINE sprig.vsock" --vsock.path "$T/v.sock" --vsock.cid 7 >"$T/out" 2>"$T/err" </dev/null &
+	vm=$!
+	# The guest's echo server comes up after its send: until then the
+	# guest refuses (RST) and sprig hangs up, so try again.
+	tries=0
+	until grep -q "ping from the host" "$T/to-host" 2>/dev/null || [ $tries -ge 150 ] || ! kill -0 $vm 2>/dev/null; do
+		[ -S "$T/v.sock" ] && printf 'CONNECT 5000\nping from the host\n' |
+			timeout 10 "$SOCAT" -t 3 - UNIX-CONNECT:"$T/v.sock" >"$T/to-host" 2>/dev/null
+		tries=$((tries + 1))
+		grep -q "ping from the host" "$T/to-host" 2>/dev/null || sleep 1
+	done
+	wait $vm
+	status=$?
+	kill $listener 2>/dev/null
+	wait $listener 2>/dev/null
+	cp "$T/out" "$T/minimal-vsock-2.out"
+	if [ "$(cat "$T/from-guest" 2>/dev/null)" = "hello from the guest" ]; then
+		pass "virtio-vsock: Linux connects to host port 6000 (v.sock_6000) and its line arrives"
+	else
+		fail "virtio-vsock: guest to host port 6000" "the host program got '$(cat "$T/from-guest" 2>/dev/null)'"
+	fi
+	if grep -q "^OK [0-9][0-9]*\$" "$T/to-host" && grep -q "^ping from the host\$" "$T/to-host"; then
+		pass "virtio-vsock: a host program's CONNECT 5000 gets OK <port>, and Linux echoes its line"
+	else
+		fail "virtio-vsock: host to guest port 5000" "after $tries tries the host program read '$(tr '\n' '|' <"$T/to-host" 2>/dev/null)'"
+	fi
+	expect "virtio-vsock: the guest saw both and powered off" 0 "out:sprig-init: vsock sent" \
+		"out:sprig-init: vsock echoed" "out:sprig-init: poweroff"
+fi
+
 # Without ACPI the vCPUs and the IOAPIC come from the MP table (Debian's
 # kernel has no MP-table parser; the minimal one has).
 CPUS_FROM="the MP table"

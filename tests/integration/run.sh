@@ -299,6 +299,22 @@ expect "virtio-net: a tap name Linux would refuse" 1 "err:--net.tap: tap: expect
 sprig --kernel "$NET_GUEST" --net.tap t0 --net.mac 01:00:5e:00:00:01 --cmdline action=net
 expect "virtio-net: a multicast MAC is refused" 1 "err:--net.mac: mac: expected a unicast address"
 
+# --- virtio-vsock's host side (the protocol itself: test_virtio_vsock,
+# and Linux in linux.sh).
+sprig --kernel "$HELLO" --vsock.path "$T/v.sock" --vsock.cid 9 --cmdline "acpi=off"
+expect "virtio-vsock: a window for it (acpi=off: on the command line)" 0 \
+	"out:virtio_mmio.device=4K@0xd0001000:5"
+if [ -e "$T/v.sock" ]; then fail "virtio-vsock: its socket at exit" "$T/v.sock is left behind"
+else pass "virtio-vsock: its socket is removed when sprig exits"; fi
+sprig --kernel "$HELLO" --vsock.cid 5
+expect "virtio-vsock: a cid without a path is the user's error" 1 "err:vsock.cid without vsock.path"
+: >"$T/not-a-socket"
+sprig --kernel "$HELLO" --vsock.path "$T/not-a-socket"
+expect "virtio-vsock: a path that is a file is refused, not replaced" 1 \
+	"err:sprig: vsock: $T/not-a-socket: exists and is not a socket"
+sprig --kernel "$HELLO" --vsock.path "$T/v.sock" --vsock.cid 2
+expect "virtio-vsock: cid 2 (the host's) is refused" 1 "err:--vsock.cid: cid: '2' is out of range"
+
 # With acpi=off the guest has no DSDT to read: the windows go on the
 # command line, as virtio_mmio.device= (Linux's own syntax).
 sprig --kernel "$HELLO" --rng --cmdline "acpi=off x=1"
