@@ -43,3 +43,10 @@ LINUX_RUNS ?= 10
 .PHONY: bench-linux
 bench-linux: $(BUILD)/sprig $(BUILD)/kvm-probe | $(DEPS_STAMP)
 	BUILD=$(BUILD) bench/linux-boot $(LINUX_RUNS)
+
+# `make bench-io`: block and net throughput and host CPU per GiB in a Linux
+# guest, sprig against QEMU microvm (bench/io; IO_RUNS runs each, default 3).
+IO_RUNS ?= 3
+.PHONY: bench-io
+bench-io: $(BUILD)/sprig | $(DEPS_STAMP)
+	BUILD=$(BUILD) bench/io $(IO_RUNS)
