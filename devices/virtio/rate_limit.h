@@ -11,6 +11,7 @@ struct rate_limit {
 	uint64_t rate;            /* units per second; 0: no limit */
 	uint64_t burst;           /* bucket size in units (at least 1) */
 	unsigned __int128 credit; /* units x 1e9: whole nanosecond refills keep their fractions */
+	unsigned __int128 debt;   /* units x 1e9 spent beyond the credit: refills repay it first */
 	uint64_t last_ns;
 };
 
@@ -21,7 +22,15 @@ void rate_limit_init(struct rate_limit *r, uint64_t rate, uint64_t burst, uint64
  * `want` when there is no limit). */
 uint64_t rate_limit_take(struct rate_limit *r, uint64_t want, uint64_t now_ns);
 
-/* Nanoseconds until `want` units (at most a burst) are there; 0: now. */
+/* Spend `cost` units whole, where the bucket holds less than that:
+ * what it lacks becomes debt that refills repay before any new credit.
+ * For requests that cannot be split (a disk request of 1 MiB under a
+ * 64 KiB/s limit): rate_limit_wait_ns says when to send it, this charges
+ * all of it, so the average rate holds. */
+void rate_limit_spend(struct rate_limit *r, uint64_t cost, uint64_t now_ns);
+
+/* Nanoseconds until `want` units (at most a burst) are there and any debt
+ * is repaid; 0: now. */
 uint64_t rate_limit_wait_ns(struct rate_limit *r, uint64_t want, uint64_t now_ns);
 
 #endif

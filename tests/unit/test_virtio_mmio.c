@@ -225,6 +225,18 @@ static void rate_limit_bucket(void **state)
 	for (uint64_t ns = 0; ns <= 10000000000ull; ns += 1000000)
 		got += rate_limit_take(&r, 1, ns);
 	assert_int_equal(got, 3 + 30);  /* fractions add up: 3/s over 10 s plus the burst */
+	rate_limit_init(&r, 1000, 1000, 0);
+	rate_limit_spend(&r, 3000, 0);   /* one request of three bursts: 2000 owed */
+	assert_int_equal(rate_limit_wait_ns(&r, 0, 0), 2000000000);
+	assert_int_equal(rate_limit_wait_ns(&r, 1, 0), 2001000000);
+	assert_int_equal(rate_limit_wait_ns(&r, 1, 1000000000), 1001000000);  /* half repaid */
+	assert_int_equal(rate_limit_take(&r, 1, 2000000000), 0);  /* repaid, nothing more yet */
+	assert_int_equal(rate_limit_take(&r, 1, 2001000000), 1);
+	rate_limit_spend(&r, 500, 3001000000u);  /* within the credit: no debt */
+	assert_int_equal(rate_limit_wait_ns(&r, 500, 3001000000u), 0);
+	rate_limit_init(&r, 0, 0, 0);
+	rate_limit_spend(&r, UINT64_MAX, 0);  /* no limit: spending is free */
+	assert_int_equal(rate_limit_wait_ns(&r, 1, 0), 0);
 }
 
 int main(void)
