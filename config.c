@@ -85,6 +85,10 @@ static const struct key keys[] = {
 	  "writeback|none", "writeback: through the host's page cache (default); none: O_DIRECT" },
 	{ "block", "serial", KEY_STRING, ITEM_FIELD(struct config_block, serial), 0, 0, "TEXT",
 	  "the disk's serial number, at most 20 bytes (/dev/disk/by-id/virtio-TEXT)" },
+	{ "block", "rate", KEY_BYTES, ITEM_FIELD(struct config_block, rate), 0, MEM_MAX_SIZE, "BYTES",
+	  "most data bytes per second the guest reads and writes, e.g. 10M (default 0: no limit)" },
+	{ "block", "ops", KEY_COUNT, ITEM_FIELD(struct config_block, ops), 0, 1000000000, "N",
+	  "most requests per second (default 0: no limit)" },
 	{ "net", "tap", KEY_TAP, ITEM_FIELD(struct config_net, tap), 0, 0, "NAME|fd:N",
 	  "a virtio-net device on this tap (made if missing), or on tap fd N passed by a shim; each "
 	  "--net.tap adds one (docs/virtio.md)" },

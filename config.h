@@ -31,6 +31,7 @@ struct config_block {
 	bool read_only;
 	bool cache_none;                /* cache = none: O_DIRECT */
 	char serial[21];                /* VIRTIO_BLK_ID_BYTES and a NUL */
+	uint64_t rate, ops;             /* data bytes and requests per second; 0: no limit */
 };
 
 struct config {

@@ -115,7 +115,7 @@ static int create_rng(struct virtio_setup *s, const struct config *c, struct vm 
 static int create_blk(struct virtio_setup *s, const struct config_block *c, struct vm *vm,
 		      struct devices *devices, const struct boot_mmio_device *w, char *why, size_t why_size)
 {
-	struct virtio_blk_config bc = { c->path, c->read_only, c->cache_none, c->serial };
+	struct virtio_blk_config bc = { c->path, c->read_only, c->cache_none, c->serial, c->rate, c->ops };
 	struct virtio_blk *blk = &s->blks[s->blk_count];
 	char problem[CONFIG_PATH_MAX + 128];
 	int irq = make_irq(vm, w, "blk", why, why_size), err;
@@ -264,7 +264,8 @@ unsigned virtio_setup_blocks(const struct virtio_setup *s, const struct config *
 	for (unsigned i = 0; i < s->blk_count; i++) {
 		out[i] = (struct control_block){ .file = c->blocks[i].path, .serial = c->blocks[i].serial,
 						 .read_only = c->blocks[i].read_only,
-						 .direct = c->blocks[i].cache_none, .size = s->blks[i].sectors * 512 };
+						 .direct = c->blocks[i].cache_none, .size = s->blks[i].sectors * 512,
+						 .bps = c->blocks[i].rate, .iops = c->blocks[i].ops };
 		snprintf(out[i].device, sizeof(out[i].device), "virtio%u", i);
 	}
 	return s->blk_count;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #define SECTOR 512u
@@ -245,16 +246,51 @@ static bool handle(struct virtio_blk *blk, uint32_t *written)
 	return true;
 }
 
+/* The data bytes a request moves, as the rate limiter counts them: what
+ * a read fills or a write carries; other requests move none. */
+static uint64_t data_bytes(const struct virtq_chain *c)
+{
+	uint32_t type;
+	if (c->readable_bytes < 16 || c->writable_bytes < 1 || !copy_stream(c, false, 0, &type, 4, false))
+		return 0;  /* handle() calls it a driver error */
+	return type == T_IN ? c->writable_bytes - 1 : type == T_OUT ? c->readable_bytes - 16 : 0;
+}
+
+/* May the popped request go now? If not, the timer is set for when both
+ * buckets will allow it. A request is not split: one larger than a
+ * bucket goes once the bucket is full, and what it costs beyond that is
+ * debt the next requests wait for, so the average holds. */
+static bool allowed(struct virtio_blk *blk, uint64_t bytes, uint64_t now)
+{
+	uint64_t a = rate_limit_wait_ns(&blk->bytes, bytes, now);
+	uint64_t b = rate_limit_wait_ns(&blk->requests, 1, now);
+	uint64_t ns = a > b ? a : b;
+	if (!ns) {
+		rate_limit_spend(&blk->bytes, bytes, now);
+		rate_limit_spend(&blk->requests, 1, now);
+		return true;
+	}
+	struct itimerspec when = { .it_value = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) } };
+	timerfd_settime(blk->timer_fd, 0, &when, NULL);
+	blk->throttled++;
+	return false;
+}
+
 void virtio_blk_serve(struct virtio_blk *blk)
 {
 	struct virtio_mmio *t = &blk->transport;
 	struct virtq *q = &t->queues[0];
+	bool limited = blk->bytes.rate || blk->requests.rate;
 	do {
 		for (;;) {
 			int got = virtq_pop(q, t->mem, &blk->chain);
 			uint32_t written = 0;
 			if (got == 0)
 				break;
+			if (got > 0 && limited && !allowed(blk, data_bytes(&blk->chain), devices_now_ns())) {
+				virtq_unpop(q, 1);  /* it and those after it wait in the ring */
+				goto done;
+			}
 			if (got < 0 || !handle(blk, &written)) {
 				virtio_mmio_needs_reset(t, got < 0 ? q->error : "a request without header or status byte");
 				goto done;
@@ -274,6 +310,13 @@ static void on_kick(void *opaque)
 	if (virtio_mmio_live(&blk->transport))
 		virtio_blk_serve(blk);
 	pthread_mutex_unlock(&blk->transport.lock);
+}
+
+static void on_timer(void *opaque)
+{
+	struct virtio_blk *blk = opaque;
+	io_drain(blk->timer_fd);
+	device_signal(blk->kick_fd);
 }
 
 /* The config space, little endian as the spec lays it out. */
@@ -327,7 +370,7 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_mem *mem,
 		    const struct virtio_blk_config *config, int irq_fd, char *why, size_t why_size)
 {
 	memset(blk, 0, sizeof(*blk));
-	blk->fd = blk->kick_fd = -1;
+	blk->fd = blk->kick_fd = blk->timer_fd = -1;
 	blk->irq_fd = irq_fd;
 	blk->read_only = config->read_only;
 	blk->direct = config->direct;
@@ -339,8 +382,12 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_mem *mem,
 		return err;
 	if (config->direct && posix_memalign((void **)&blk->bounce, 4096, VIRTIO_BLK_BOUNCE_BYTES))
 		return snprintf(why, why_size, "out of memory"), -ENOMEM;
-	if ((blk->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+	if ((blk->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
+	    (blk->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
 		return snprintf(why, why_size, "eventfd: %s", strerror(errno)), -errno;
+	uint64_t now = devices_now_ns();
+	rate_limit_init(&blk->bytes, config->rate, config->rate, now);
+	rate_limit_init(&blk->requests, config->ops, config->ops, now);
 	blk->ops = (struct virtio_device_ops){
 		.name = "blk", .device_id = VIRTIO_ID_BLOCK, .queue_count = 1,
 		.queue_size_max = VIRTIO_BLK_QUEUE_SIZE, .config_size = VIRTIO_BLK_CONFIG_BYTES,
@@ -356,7 +403,8 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_mem *mem,
 
 int virtio_blk_watch(struct virtio_blk *blk, struct io_thread *io)
 {
-	return io_thread_watch(io, blk->kick_fd, on_kick, blk);
+	int err = io_thread_watch(io, blk->kick_fd, on_kick, blk);
+	return err ? err : io_thread_watch(io, blk->timer_fd, on_timer, blk);
 }
 
 void virtio_blk_close(struct virtio_blk *blk)
@@ -365,7 +413,9 @@ void virtio_blk_close(struct virtio_blk *blk)
 		close(blk->fd);
 	if (blk->kick_fd >= 0)
 		close(blk->kick_fd);
+	if (blk->timer_fd >= 0)
+		close(blk->timer_fd);
 	free(blk->bounce);
-	blk->fd = blk->kick_fd = -1;
+	blk->fd = blk->kick_fd = blk->timer_fd = -1;
 	blk->bounce = NULL;
 }

@@ -3,7 +3,10 @@
  * I/O thread. A write is in the file (the page cache, or the disk with
  * cache = none) before the guest is told it is done; a flush is an
  * fdatasync before the guest is told, so what the guest flushed survives
- * a host crash, SIGTERM or power off. */
+ * a host crash, SIGTERM or power off. Two token buckets, as Firecracker's
+ * block rate limiter: data bytes per second (reads and writes) and
+ * requests per second (every request); a request waits in the ring, on a
+ * timer, until both allow it. */
 #ifndef SPRIG_VIRTIO_BLK_H
 #define SPRIG_VIRTIO_BLK_H
 
@@ -12,6 +15,7 @@
 
 #include "io_thread.h"
 #include "mmio.h"
+#include "rate_limit.h"
 
 #define VIRTIO_ID_BLOCK 2u
 #define VIRTIO_BLK_QUEUE_SIZE 256u
@@ -24,6 +28,7 @@ struct virtio_blk_config {
 	bool read_only;
 	bool direct;                     /* cache = none: O_DIRECT */
 	const char *serial;              /* at most 20 bytes; "" for none */
+	uint64_t rate, ops;              /* bytes and requests per second; 0: no limit */
 };
 
 struct virtio_blk {
@@ -34,7 +39,9 @@ struct virtio_blk {
 	uint64_t sectors;                /* its size in 512-byte sectors */
 	bool read_only, direct, discard;
 	char serial[VIRTIO_BLK_SERIAL_MAX];
-	int kick_fd, irq_fd;
+	int kick_fd, irq_fd, timer_fd;
+	struct rate_limit bytes, requests;
+	uint64_t throttled;              /* times a request waited for tokens */
 	uint8_t *bounce;                 /* direct only */
 	struct virtq_chain chain;
 };
@@ -46,8 +53,10 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_mem *mem,
 
 int virtio_blk_watch(struct virtio_blk *blk, struct io_thread *io);
 
-/* What one kick does: every available request served, in order. With the
- * transport's lock held and the device live; the I/O thread calls it, and
+/* What one kick (or the limiter's timer) does: every available request
+ * served, in order, while the buckets allow; the first that must wait
+ * stays in the ring and the timer is set for it. With the transport's
+ * lock held and the device live; the I/O thread calls it, and
  * tests/fuzz/fuzz_virtio_blk.c does directly. */
 void virtio_blk_serve(struct virtio_blk *blk);
 

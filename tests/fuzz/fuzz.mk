@@ -23,7 +23,7 @@ $(FUZZ_OUT)/fuzz_devices: $(wildcard devices/*.c) devices/virtio/mmio.c devices/
 	mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtio_blk: $(wildcard devices/*.c) devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
-	devices/virtio/io_thread.c mem/guest_mem.c mem/layout.c
+	devices/virtio/io_thread.c devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtio_net: $(wildcard devices/*.c) devices/virtio/net.c devices/virtio/mmio.c devices/virtio/queue.c \
 	devices/virtio/io_thread.c devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtio_vsock: $(wildcard devices/*.c) devices/virtio/vsock.c devices/virtio/mmio.c \

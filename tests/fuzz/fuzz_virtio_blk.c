@@ -39,7 +39,7 @@ static void set_up(void)
 	char path[64], why[256];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", image);
 	irq_fd = memfd_create("fuzz-irq", 0);  /* interrupts go nowhere */
-	struct virtio_blk_config config = { path, false, false, "fuzz" };
+	struct virtio_blk_config config = { path, false, false, "fuzz", 0, 0 };
 	if (virtio_blk_init(&blk, &mem, &config, irq_fd, why, sizeof(why)))
 		abort();
 	close(image);

@@ -54,7 +54,7 @@ static void several_disks(void **state)
 	parses("mem = 64M\n"
 	       "[block]\npath = root.img\nserial = root\n"
 	       "[block]\n# the data disk\npath = /srv/data.img\nread-only = on\ncache = none\n"
-	       "[block]\npath = \"scratch disk.img\"\n");
+	       "[block]\npath = \"scratch disk.img\"\nrate = 10M\nops = 1000\n");
 	assert_int_equal(config.block_count, 3);
 	assert_string_equal(config.blocks[0].path, "root.img");
 	assert_string_equal(config.blocks[0].serial, "root");
@@ -65,6 +65,10 @@ static void several_disks(void **state)
 	assert_string_equal(config.blocks[1].serial, "");
 	assert_string_equal(config.blocks[2].path, "scratch disk.img");
 	assert_false(config.blocks[2].cache_none);
+	assert_int_equal(config.blocks[2].rate, 10 * 1024 * 1024);
+	assert_int_equal(config.blocks[2].ops, 1000);
+	assert_int_equal(config.blocks[0].rate, 0);   /* no limit unless asked */
+	assert_int_equal(config.blocks[1].ops, 0);
 }
 
 static void net_devices(void **state)

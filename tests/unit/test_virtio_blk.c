@@ -4,7 +4,9 @@
 #include "helpers.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "../../devices/virtio/blk.h"
@@ -18,6 +20,7 @@ static struct guest_mem mem;
 static struct virtio_blk blk;
 static char image[256];
 static uint16_t offered;
+static uint64_t limit_rate, limit_ops;   /* the next open_device's rate limiter */
 
 struct desc {
 	uint64_t addr;
@@ -41,7 +44,7 @@ static int open_device(bool read_only, bool direct)
 	if (fd < 0 || write(fd, fill, sizeof(fill)) != (ssize_t)sizeof(fill) || close(fd))
 		return -1;
 	char why[256];
-	struct virtio_blk_config c = { image, read_only, direct, "unit-serial" };
+	struct virtio_blk_config c = { image, read_only, direct, "unit-serial", limit_rate, limit_ops };
 	int err = virtio_blk_init(&blk, &mem, &c, eventfd(0, EFD_CLOEXEC), why, sizeof(why));
 	if (err)
 		return err;
@@ -59,6 +62,29 @@ static void close_device(void)
 {
 	close(blk.irq_fd);
 	virtio_blk_close(&blk);
+	limit_rate = limit_ops = 0;
+}
+
+static void serve(void)
+{
+	pthread_mutex_lock(&blk.transport.lock);
+	if (virtio_mmio_live(&blk.transport))
+		virtio_blk_serve(&blk);
+	pthread_mutex_unlock(&blk.transport.lock);
+}
+
+static uint16_t used_index(void)
+{
+	uint16_t idx;
+	memcpy(&idx, at(0x2000 + 2), 2);
+	return idx;
+}
+
+static uint64_t timer_left_ns(void)
+{
+	struct itimerspec left;
+	assert_int_equal(timerfd_gettime(blk.timer_fd, &left), 0);
+	return (uint64_t)left.it_value.tv_sec * 1000000000u + (uint64_t)left.it_value.tv_nsec;
 }
 
 /* One request: header, `len` data bytes at DATA_GPA (device-writable for
@@ -80,10 +106,7 @@ static int request(uint32_t type, uint64_t sector, uint32_t len, bool data_writa
 	memcpy(at(0x1000 + 4 + 2 * ring_slot), &head, 2);
 	offered++;
 	memcpy(at(0x1000 + 2), &offered, 2);
-	pthread_mutex_lock(&blk.transport.lock);
-	if (virtio_mmio_live(&blk.transport))
-		virtio_blk_serve(&blk);
-	pthread_mutex_unlock(&blk.transport.lock);
+	serve();
 	return *at(STATUS_GPA) == 0xff ? -1 : *at(STATUS_GPA);
 }
 
@@ -190,6 +213,45 @@ static void a_request_without_header_breaks_the_device(void **state)
 	close_device();
 }
 
+/* ops = 20: a burst of 20 requests goes at once; the 21st stays in the
+ * ring, the timer set for its token (1/20 s), and goes when it fires. */
+static void the_request_limit_holds_requests_in_the_ring(void **state)
+{
+	(void)state;
+	limit_ops = 20;
+	assert_int_equal(open_device(false, false), 0);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(request(0, 0, 512, true), 0);
+	assert_int_equal(blk.throttled, 0);
+	assert_int_equal(request(4, 0, 0, false), -1);  /* a flush: a request too */
+	assert_int_equal(used_index(), 20);
+	assert_int_equal(blk.throttled, 1);
+	uint64_t left = timer_left_ns();
+	assert_true(left > 0 && left <= 50000000);
+	struct pollfd p = { blk.timer_fd, POLLIN, 0 };
+	assert_int_equal(poll(&p, 1, 5000), 1);  /* generous: a loaded host is slow, never wrong */
+	serve();
+	assert_int_equal(*at(STATUS_GPA), 0);
+	assert_int_equal(used_index(), 21);
+	close_device();
+}
+
+/* rate = 1 KiB/s: a 3 KiB read is not split; it goes while the bucket is
+ * full and leaves 2 KiB owed, so the next 512 bytes wait 2.5 s. */
+static void the_byte_limit_charges_whole_requests(void **state)
+{
+	(void)state;
+	limit_rate = 1024;
+	assert_int_equal(open_device(false, false), 0);
+	assert_int_equal(request(0, 0, 3072, true), 0);
+	assert_int_equal(request(0, 0, 512, true), -1);
+	assert_int_equal(blk.throttled, 1);
+	assert_int_equal(used_index(), 1);
+	uint64_t left = timer_left_ns();
+	assert_true(left > 2400000000u && left <= 2500000000u);
+	close_device();
+}
+
 int main(void)
 {
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
@@ -201,6 +263,8 @@ int main(void)
 		cmocka_unit_test(discard_and_write_zeroes_read_as_zeros),
 		cmocka_unit_test(a_read_only_disk_refuses_writes),
 		cmocka_unit_test(a_request_without_header_breaks_the_device),
+		cmocka_unit_test(the_request_limit_holds_requests_in_the_ring),
+		cmocka_unit_test(the_byte_limit_charges_whole_requests),
 	};
 	if (guest_mem_init(&mem, 4 * MEM_MiB))
 		return 1;

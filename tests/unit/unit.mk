@@ -31,7 +31,7 @@ $(UNIT_OUT)/test_run_state: cpu/run_state.c cpu/mailbox.c cpu/kick.c
 $(UNIT_OUT)/test_json: control/json.c
 $(UNIT_OUT)/test_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c
 $(UNIT_OUT)/test_virtio_blk: $(wildcard devices/*.c) devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
-	devices/virtio/io_thread.c mem/guest_mem.c mem/layout.c
+	devices/virtio/io_thread.c devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c
 $(UNIT_OUT)/test_virtio_net: $(wildcard devices/*.c) devices/virtio/net.c devices/virtio/mmio.c devices/virtio/queue.c \
 	devices/virtio/io_thread.c devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c
 $(UNIT_OUT)/test_virtio_vsock: $(wildcard devices/*.c) devices/virtio/vsock.c devices/virtio/mmio.c \
