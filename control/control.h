@@ -32,6 +32,7 @@ struct control_block {
 	const char *serial;        /* "" for none */
 	bool read_only, direct;    /* direct: cache = none */
 	uint64_t size;             /* bytes the guest sees */
+	uint64_t bps, iops;        /* the rate limits, reads and writes together; 0: none */
 };
 
 enum control_fault { CONTROL_SIGBUS_AR, CONTROL_SIGBUS_AO, CONTROL_HWPOISON };

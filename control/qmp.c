@@ -131,8 +131,10 @@ static int run_query_block(const struct request *r, struct json_out *ret, char *
 		json_out_string(ret, b.file);
 		json_out_printf(ret, ", \"ro\": %s, \"drv\": \"raw\", \"encrypted\": false, "
 				"\"backing_file_depth\": 0, \"detect_zeroes\": \"off\", \"write_threshold\": 0, "
-				"\"cache\": {\"writeback\": true, \"direct\": %s, \"no-flush\": false}, "
-				"\"image\": {\"filename\": ", b.read_only ? "true" : "false", b.direct ? "true" : "false");
+				"\"bps\": %llu, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": %llu, \"iops_rd\": 0, "
+				"\"iops_wr\": 0, \"cache\": {\"writeback\": true, \"direct\": %s, \"no-flush\": false}, "
+				"\"image\": {\"filename\": ", b.read_only ? "true" : "false", (unsigned long long)b.bps,
+				(unsigned long long)b.iops, b.direct ? "true" : "false");
 		json_out_string(ret, b.file);
 		json_out_printf(ret, ", \"format\": \"raw\", \"virtual-size\": %llu}}}",
 				(unsigned long long)b.size);

@@ -68,7 +68,8 @@ static void fake_block_info(void *vm, unsigned index, struct control_block *out)
 	(void)vm;
 	*out = (struct control_block){ .file = index ? "/srv/b \"quoted\".img" : "/srv/a.img",
 				       .serial = index ? "" : "root", .read_only = index, .direct = !index,
-				       .size = index ? 512 : 1 << 20 };
+				       .size = index ? 512 : 1 << 20,
+				       .bps = index ? 10485760 : 0, .iops = index ? 1000 : 0 };
 	snprintf(out->device, sizeof(out->device), "virtio%u", index);
 }
 
@@ -205,6 +206,9 @@ static void test_query_block(void **state)
 	assert_contains(r, "\"device\": \"virtio1\"");
 	assert_contains(r, "\"file\": \"/srv/b \\\"quoted\\\".img\", \"ro\": true");
 	assert_contains(r, "\"virtual-size\": 512}}}]}");
+	assert_contains(r, "\"bps\": 0, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": 0, \"iops_rd\": 0");
+	assert_contains(r, "\"bps\": 10485760, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": 1000, \"iops_rd\": 0, "
+			   "\"iops_wr\": 0");
 }
 
 static void test_many_cpus(void **state)
