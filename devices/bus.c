@@ -127,6 +127,11 @@ void device_signal(int fd)
 	}
 }
 
+void device_signal_irqfd(void *irq_fd)
+{
+	device_signal(*(int *)irq_fd);
+}
+
 void device_irq_level(int irq_fd, bool *raised, bool pending)
 {
 	if (pending && !*raised)

@@ -26,6 +26,10 @@ device_access_fn uart_access, i8042_data_access, i8042_command_access, debug_exi
 /* Write 1 to an eventfd (fd < 0: nothing is connected). */
 void device_signal(int fd);
 
+/* The same as a virtio transport's interrupt callback: `irq_fd` points at
+ * the device's irqfd (virtio_mmio_init's opaque). */
+void device_signal_irqfd(void *irq_fd);
+
 /* An ISA interrupt line, modelled as a level the device computes: the
  * irqfd is pulsed on each rising edge, because ISA lines are
  * edge-triggered; a source that stays pending raises no second interrupt,

@@ -39,7 +39,6 @@
 
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
-static void blk_interrupt(void *opaque) { device_signal(*(int *)opaque); }
 static void blk_activate(void *device) { device_signal(((struct virtio_blk *)device)->kick_fd); }
 static void blk_notify(void *device, unsigned index) { (void)index; blk_activate(device); }
 static void blk_reset(void *device) { (void)device; }
@@ -397,7 +396,7 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_mem *mem,
 		.reset = blk_reset,
 	};
 	build_config(blk);
-	virtio_mmio_init(&blk->transport, &blk->ops, blk, mem, blk_interrupt, &blk->irq_fd);
+	virtio_mmio_init(&blk->transport, &blk->ops, blk, mem, device_signal_irqfd, &blk->irq_fd);
 	return 0;
 }
 

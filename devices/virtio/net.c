@@ -28,7 +28,6 @@
 #define S_LINK_UP 1u
 #define NUM_BUFFERS_AT 10u  /* in the header */
 
-static void net_interrupt(void *opaque) { device_signal(*(int *)opaque); }
 
 static void net_config_read(void *device, uint32_t offset, uint8_t *data, uint32_t size)
 {
@@ -337,7 +336,7 @@ int virtio_net_init(struct virtio_net *net, const struct guest_mem *mem, int tap
 	net->config[6] = S_LINK_UP;
 	net->config[8] = 1;  /* max_virtqueue_pairs: one (without F_MQ the driver does not read it) */
 	limits_init(net, limits);
-	virtio_mmio_init(&net->transport, &net_ops, net, mem, net_interrupt, &net->irq_fd);
+	virtio_mmio_init(&net->transport, &net_ops, net, mem, device_signal_irqfd, &net->irq_fd);
 	return 0;
 }
 

@@ -9,11 +9,6 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-static void rng_interrupt(void *opaque)
-{
-	device_signal(*(int *)opaque);
-}
-
 static void rng_activate(void *device)
 {
 	struct virtio_rng *rng = device;
@@ -137,7 +132,7 @@ int virtio_rng_init(struct virtio_rng *rng, const struct guest_mem *mem, int irq
 		return err;
 	}
 	rate_limit_init(&rng->limit, bytes_per_second, bytes_per_second, devices_now_ns());
-	virtio_mmio_init(&rng->transport, &rng_ops, rng, mem, rng_interrupt, &rng->irq_fd);
+	virtio_mmio_init(&rng->transport, &rng_ops, rng, mem, device_signal_irqfd, &rng->irq_fd);
 	return 0;
 }
 

@@ -50,7 +50,6 @@ static void put_header(uint8_t *p, const struct header *h)
 	memcpy(p + 32, &h->flags, 4), memcpy(p + 36, &h->buf_alloc, 4), memcpy(p + 40, &h->fwd_cnt, 4);
 }
 
-static void vsock_interrupt(void *opaque) { device_signal(*(int *)opaque); }
 
 static void vsock_config_read(void *device, uint32_t offset, uint8_t *data, uint32_t size)
 {
@@ -603,7 +602,7 @@ int virtio_vsock_init(struct virtio_vsock *v, const struct guest_mem *mem, uint6
 	if (fd < 0)
 		return fd;
 	v->listen_fd = fd;
-	virtio_mmio_init(&v->transport, &vsock_ops, v, mem, vsock_interrupt, &v->irq_fd);
+	virtio_mmio_init(&v->transport, &vsock_ops, v, mem, device_signal_irqfd, &v->irq_fd);
 	return 0;
 }
 
