@@ -107,7 +107,7 @@ fi
 head -c 1048576 /dev/zero >"$T/q0.img"
 head -c 4096 /dev/zero >"$T/q1.img"
 start_vm --kernel "$TESTGUEST" --cmdline action=halt --block.path "$T/q0.img" --block.serial root \
-	--block.path "$T/q1.img" --block.read-only
+	--block.rate 10M --block.ops 1000 --block.path "$T/q1.img" --block.read-only
 qmp "$CAPS" '{"execute": "query-block"}'
 cp "$T/out" "$T/query-block"
 end_vm
@@ -115,8 +115,10 @@ cp "$T/query-block" "$T/out"
 if grep -qF "{\"device\": \"virtio0\", \"qdev\": \"/machine/virtio-mmio/virtio0\", \"locked\": false, \"removable\": false, \"type\": \"unknown\", \"serial\": \"root\", \"inserted\": {\"file\": \"$T/q0.img\", \"ro\": false" "$T/out" &&
 	grep -qF "\"virtual-size\": 1048576}" "$T/out" &&
 	grep -qF "\"device\": \"virtio1\"" "$T/out" && grep -qF "\"file\": \"$T/q1.img\", \"ro\": true" "$T/out" &&
-	grep -qF "\"virtual-size\": 4096}" "$T/out"; then
-	pass "query-block lists both disks: file, read-only, size, serial"
+	grep -qF "\"virtual-size\": 4096}" "$T/out" &&
+	grep -qF "\"bps\": 10485760, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": 1000," "$T/out" &&
+	grep -qF "\"bps\": 0, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": 0," "$T/out"; then
+	pass "query-block lists both disks: file, read-only, size, serial, rate limits"
 else
 	fail "query-block" "$(grep -F query-block -A2 "$T/out" | head -c 600; grep -o '"return": \[.*' "$T/out" | head -c 600)"
 fi

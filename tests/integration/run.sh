@@ -200,6 +200,16 @@ fi
 make_disk
 sprig --kernel "$VIRTIO_GUEST" --rng --block.path "$DISK" --cmdline action=blk
 expect "virtio-blk beside virtio-rng (second window, 0xd0002000)" 1 "out:virtio: blk ok"
+# ops = 2: the guest's 7 requests, 2 at once and 5 at 2 per second: at
+# least 2.5 s, so whole seconds on the clock differ by at least 2. Only
+# the lower bound is checked: no host makes a limited disk faster.
+make_disk
+started=$(date +%s)
+sprig --kernel "$VIRTIO_GUEST" --block.path "$DISK" --block.ops 2 --cmdline action=blk
+took=$(($(date +%s) - started))
+expect "virtio-blk under ops = 2: every request answered, in order" 1 "out:virtio: blk ok" noerr
+if [ "$took" -ge 2 ]; then pass "virtio-blk ops = 2: 7 requests took about $took s (2.5 s at least)"
+else fail "virtio-blk ops = 2" "7 requests took $took s, under the 2.5 s the limit allows"; fi
 sprig --kernel "$VIRTIO_GUEST" --block.path "$DISK" --block.read-only --cmdline action=blk
 expect "virtio-blk read-only: VIRTIO_BLK_F_RO, a write is IOERR" 1 "out:, read-only" "out:virtio: blk-ro ok"
 cp "$DISK" "$T/before.img"
