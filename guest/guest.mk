@@ -11,7 +11,7 @@ GUEST_LIB := $(patsubst guest/lib/%.c,$(GUEST_OUT)/obj/%.o,$(wildcard guest/lib/
 	$(GUEST_OUT)/obj/trampoline.o $(GUEST_OUT)/obj/gdt.o $(GUEST_OUT)/obj/idt_stubs.o
 GUEST_ELFS := $(GUEST_OUT)/hello.elf $(GUEST_OUT)/hello64.elf $(GUEST_OUT)/testguest.elf \
 	$(GUEST_OUT)/cpuid.elf $(GUEST_OUT)/mce.elf $(GUEST_OUT)/null.elf $(GUEST_OUT)/virtio.elf \
-	$(GUEST_OUT)/net.elf
+	$(GUEST_OUT)/net.elf $(GUEST_OUT)/hostile.elf
 
 $(GUEST_OUT)/obj/%.o: guest/lib/%.c guest/lib/guest.h guest/lib/layout.h
 	@mkdir -p $(dir $@)
