@@ -203,16 +203,20 @@ fi
 rm -rf "$T/www"
 
 # virtio-vsock with Firecracker's host side: the guest sends a line to
-# host port 6000 (a program listening on $T/v.sock_6000), then echoes one
-# connection on its port 5000, which the host makes through $T/v.sock
-# with "CONNECT 5000" and reads back after "OK <port>".
+# host port 6000 (a program listening on $T/v.sock_6000) and 4 MiB to port
+# 6001, then echoes one connection on its port 5000, which the host makes
+# through $T/v.sock with "CONNECT 5000", a line and 4 MiB, and reads back
+# after "OK <port>".
 SOCAT=$(command -v socat || echo "$here/socat")
 if [ ! -x "$SOCAT" ]; then
 	echo "SKIP $LABEL: virtio-vsock in Linux: no socat here or staged next to linux.sh"
 else
-	rm -f "$T/v.sock" "$T/v.sock_6000" "$T/from-guest" "$T/to-host"
+	rm -f "$T/v.sock" "$T/v.sock_6000" "$T/v.sock_6001" "$T/from-guest" "$T/from-guest-big" "$T/to-host"
+	head -c 4194304 /dev/urandom >"$T/to-guest-big"
 	timeout 200 "$SOCAT" -u UNIX-LISTEN:"$T/v.sock_6000" CREATE:"$T/from-guest" &
 	listener=$!
+	timeout 200 "$SOCAT" -u UNIX-LISTEN:"$T/v.sock_6001" CREATE:"$T/from-guest-big" &
+	big_listener=$!
 	timeout -s KILL 200 "$SPRIG" --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" --mem $MEM --cpus 2 \
 		--cmdline "$CMDLINE sprig.vsock" --vsock.path "$T/v.sock" --vsock.cid 7 >"$T/out" 2>"$T/err" </dev/null &
 	vm=$!
@@ -220,15 +224,15 @@ else
 	# guest refuses (RST) and sprig hangs up, so try again.
 	tries=0
 	until grep -q "ping from the host" "$T/to-host" 2>/dev/null || [ $tries -ge 150 ] || ! kill -0 $vm 2>/dev/null; do
-		[ -S "$T/v.sock" ] && printf 'CONNECT 5000\nping from the host\n' |
-			timeout 10 "$SOCAT" -t 3 - UNIX-CONNECT:"$T/v.sock" >"$T/to-host" 2>/dev/null
+		[ -S "$T/v.sock" ] && { printf 'CONNECT 5000\nping from the host\n'; cat "$T/to-guest-big"; } |
+			timeout 100 "$SOCAT" -t 60 - UNIX-CONNECT:"$T/v.sock" >"$T/to-host" 2>/dev/null
 		tries=$((tries + 1))
 		grep -q "ping from the host" "$T/to-host" 2>/dev/null || sleep 1
 	done
 	wait $vm
 	status=$?
-	kill $listener 2>/dev/null
-	wait $listener 2>/dev/null
+	kill $listener $big_listener 2>/dev/null
+	wait $listener $big_listener 2>/dev/null
 	cp "$T/out" "$T/minimal-vsock-2.out"
 	if [ "$(cat "$T/from-guest" 2>/dev/null)" = "hello from the guest" ]; then
 		pass "virtio-vsock: Linux connects to host port 6000 (v.sock_6000) and its line arrives"
@@ -239,6 +243,20 @@ else
 		pass "virtio-vsock: a host program's CONNECT 5000 gets OK <port>, and Linux echoes its line"
 	else
 		fail "virtio-vsock: host to guest port 5000" "after $tries tries the host program read '$(tr '\n' '|' <"$T/to-host" 2>/dev/null)'"
+	fi
+	sent=$(sed -n 's/^sprig-init: vsock sent 4 MiB, sha256 \([0-9a-f]*\).*/\1/p' "$T/out" | head -n 1)
+	got=$(sha256sum <"$T/from-guest-big" 2>/dev/null | cut -d' ' -f1)
+	if [ -n "$sent" ] && [ "$sent" = "$got" ]; then
+		pass "virtio-vsock: 4 MiB from Linux to host port 6001 arrive whole (sha256 ${got%"${got#????????????}"})"
+	else
+		fail "virtio-vsock: 4 MiB guest to host" "the guest sent sha256 '$sent', the host got $(wc -c <"$T/from-guest-big" 2>/dev/null) bytes, sha256 '$got'"
+	fi
+	echoed=$(tail -c 4194304 "$T/to-host" 2>/dev/null | sha256sum | cut -d' ' -f1)
+	if [ "$echoed" = "$(sha256sum <"$T/to-guest-big" | cut -d' ' -f1)" ] &&
+		[ "$(wc -c <"$T/to-host")" -eq $((4194304 + 19 + $(head -n 1 "$T/to-host" | wc -c))) ]; then
+		pass "virtio-vsock: 4 MiB from the host through Linux's echo come back whole"
+	else
+		fail "virtio-vsock: 4 MiB host to guest and back" "the host read $(wc -c <"$T/to-host") bytes back"
 	fi
 	expect "virtio-vsock: the guest saw both and powered off" 0 "out:sprig-init: vsock sent" \
 		"out:sprig-init: vsock echoed" "out:sprig-init: poweroff"
