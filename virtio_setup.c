@@ -270,3 +270,24 @@ unsigned virtio_setup_blocks(const struct virtio_setup *s, const struct config *
 	}
 	return s->blk_count;
 }
+
+void virtio_setup_describe(void *devices, unsigned index, struct control_virtio *out)
+{
+	const struct devices *d = devices;
+	struct virtio_mmio *t = d->virtio[index].transport;
+	memset(out, 0, sizeof(*out));
+	snprintf(out->path, sizeof(out->path), "/machine/virtio-mmio@%llx/virtio-backend",
+		 (unsigned long long)d->virtio[index].base);
+	snprintf(out->name, sizeof(out->name), "virtio-%s", t->ops->name);
+	out->device_id = t->ops->device_id;
+	out->queues = t->ops->queue_count;
+	pthread_mutex_lock(&t->lock);
+	out->host_features = virtio_mmio_offered(t);
+	out->guest_features = t->driver_features;
+	out->status = t->status;
+	out->queue_sel = t->queue_sel;
+	out->broken = t->status & VIRTIO_STATUS_NEEDS_RESET;
+	out->error = out->broken ? t->error : NULL;
+	pthread_mutex_unlock(&t->lock);
+	out->isr = atomic_load(&t->interrupt_status);
+}

@@ -47,6 +47,11 @@ int virtio_setup_create(struct virtio_setup *s, const struct config *c, struct v
 /* The disks made, for query-block (`out` holds CONFIG_BLOCKS_MAX). */
 unsigned virtio_setup_blocks(const struct virtio_setup *s, const struct config *c, struct control_block *out);
 
+/* x-query-virtio's view of the virtio device in window `index` of
+ * `devices` (a struct devices), read under its transport's lock; for
+ * control_vm_set_virtio. */
+void virtio_setup_describe(void *devices, unsigned index, struct control_virtio *out);
+
 /* The I/O thread, once the seccomp programs are chosen: 0 or -errno. */
 int virtio_setup_start(struct virtio_setup *s);
 

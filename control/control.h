@@ -35,6 +35,20 @@ struct control_block {
 	uint64_t bps, iops;        /* the rate limits, reads and writes together; 0: none */
 };
 
+/* A virtio device as its transport has it at the moment asked, for
+ * x-query-virtio and x-query-virtio-status. */
+struct control_virtio {
+	char path[64];             /* "/machine/virtio-mmio@d0001000/virtio-backend" */
+	char name[24];             /* "virtio-blk", ... */
+	uint32_t device_id;
+	uint64_t host_features;    /* what the device offers */
+	uint64_t guest_features;   /* what the driver accepted (so far) */
+	uint32_t status, isr, queue_sel;
+	unsigned queues;
+	bool broken;               /* DEVICE_NEEDS_RESET: the driver broke the rules */
+	const char *error;         /* how, or NULL */
+};
+
 enum control_fault { CONTROL_SIGBUS_AR, CONTROL_SIGBUS_AO, CONTROL_HWPOISON };
 enum control_thread { CONTROL_THREAD_VMM, CONTROL_THREAD_VCPU };
 
@@ -62,6 +76,9 @@ struct control_ops {
 	/* query-block: the disks, in the guest's order. */
 	unsigned (*block_count)(void *vm);
 	void (*block_info)(void *vm, unsigned index, struct control_block *out);
+	/* x-query-virtio: every virtio device, in window order. */
+	unsigned (*virtio_count)(void *vm);
+	void (*virtio_info)(void *vm, unsigned index, struct control_virtio *out);
 };
 
 /* One QMP conversation, independent of the transport. */

@@ -2,6 +2,7 @@
  * and wording so existing clients understand them. The request is hostile:
  * every member is checked against the command's parameter list first. */
 #include "control.h"
+#include "qmp_virtio.h"
 
 #include "../vmm.h"
 
@@ -274,6 +275,23 @@ static int run_send_key(const struct request *r, struct json_out *ret, char *des
 	return 0;
 }
 
+static int run_x_query_virtio(const struct request *r, struct json_out *ret, char *desc)
+{
+	(void)desc;
+	qmp_virtio_list(r->s->ops, r->s->vm, ret);
+	return 0;
+}
+
+static int run_x_query_virtio_status(const struct request *r, struct json_out *ret, char *desc)
+{
+	char path[64];
+	int token = json_object_get(r->doc, (unsigned)r->args, "path");
+	if (json_string(r->doc, (unsigned)token, path, sizeof(path)) < 0 ||
+	    qmp_virtio_status(r->s->ops, r->s->vm, path, ret))
+		return error_desc(desc, "No such virtio device%s", "");
+	return 0;
+}
+
 static int run_query_commands(const struct request *r, struct json_out *ret, char *desc);
 
 static const struct command commands[] = {
@@ -288,6 +306,8 @@ static const struct command commands[] = {
 	{ "query-version", run_query_version, { { 0 } } },
 	{ "query-block", run_query_block, { { 0 } } },
 	{ "query-commands", run_query_commands, { { 0 } } },
+	{ "x-query-virtio", run_x_query_virtio, { { 0 } } },
+	{ "x-query-virtio-status", run_x_query_virtio_status, { { "path", P_STRING, true } } },
 	{ "x-sigbus", run_x_sigbus,
 	  { { "cpu-index", P_INT, true }, { "gpa", P_INT, true }, { "code", P_STRING, true } } },
 	{ "x-hwpoison", run_x_hwpoison, { { "cpu-index", P_INT, true }, { "gpa", P_INT, true } } },

@@ -140,9 +140,33 @@ static void block_info(void *opaque, unsigned index, struct control_block *out)
 	*out = disks[index];
 }
 
+static unsigned virtio_devices;
+static void (*virtio_describe)(void *opaque, unsigned index, struct control_virtio *out);
+static void *virtio_opaque;
+
+void control_vm_set_virtio(unsigned count, void (*describe)(void *opaque, unsigned index, struct control_virtio *out),
+			   void *opaque)
+{
+	virtio_devices = count;
+	virtio_describe = describe;
+	virtio_opaque = opaque;
+}
+
+static unsigned virtio_count(void *opaque)
+{
+	(void)opaque;
+	return virtio_devices;
+}
+
+static void virtio_info(void *opaque, unsigned index, struct control_virtio *out)
+{
+	(void)opaque;
+	virtio_describe(virtio_opaque, index, out);
+}
+
 const struct control_ops control_vm_ops = {
 	status, stop, cont, quit, reset, cpu_count, cpu_info, fault, forbidden_syscall, kick_latency,
-	send_ctrl_alt_del, block_count, block_info,
+	send_ctrl_alt_del, block_count, block_info, virtio_count, virtio_info,
 };
 
 void control_on_vm_event(void *opaque, const struct vm_event *e)

@@ -10,6 +10,11 @@ extern const struct control_ops control_vm_ops;
 /* The disks query-block lists (`count` of them, kept by the caller). */
 void control_vm_set_blocks(const struct control_block *blocks, unsigned count);
 
+/* The virtio devices for x-query-virtio: `count` of them, each described
+ * at the moment asked by `describe` (which takes the device's lock). */
+void control_vm_set_virtio(unsigned count, void (*describe)(void *opaque, unsigned index, struct control_virtio *out),
+			   void *opaque);
+
 /* A vm_event_fn: `opaque` is the struct control. */
 void control_on_vm_event(void *opaque, const struct vm_event *event);
 

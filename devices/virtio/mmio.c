@@ -24,7 +24,7 @@ enum {
 	REG_CONFIG_GENERATION = 0x0fc,
 };
 
-static uint64_t offered(const struct virtio_mmio *t)
+uint64_t virtio_mmio_offered(const struct virtio_mmio *t)
 {
 	return t->ops->features | VIRTIO_F_VERSION_1 | VIRTIO_F_RING_EVENT_IDX | VIRTIO_F_INDIRECT_DESC;
 }
@@ -107,7 +107,7 @@ static uint32_t read_register(struct virtio_mmio *t, uint64_t offset)
 	case REG_DEVICE_ID: return t->ops->device_id;
 	case REG_VENDOR_ID: return VENDOR;
 	case REG_DEVICE_FEATURES:
-		return t->device_features_sel < 2 ? (uint32_t)(offered(t) >> (32 * t->device_features_sel)) : 0;
+		return t->device_features_sel < 2 ? (uint32_t)(virtio_mmio_offered(t) >> (32 * t->device_features_sel)) : 0;
 	case REG_QUEUE_NUM_MAX: return q ? t->ops->queue_size_max : 0;
 	case REG_QUEUE_READY: return q && q->ready;
 	case REG_STATUS: return t->status;
@@ -170,7 +170,7 @@ static void write_status(struct virtio_mmio *t, uint32_t value)
 		return;  /* a driver clears bits only by writing 0 */
 	uint32_t adding = value & ~current;
 	if (adding & VIRTIO_STATUS_FEATURES_OK) {
-		bool acceptable = (t->driver_features & ~offered(t)) == 0 &&
+		bool acceptable = (t->driver_features & ~virtio_mmio_offered(t)) == 0 &&
 				  (t->driver_features & VIRTIO_F_VERSION_1);
 		if (!acceptable)
 			value &= ~VIRTIO_STATUS_FEATURES_OK;  /* the driver reads it back */

@@ -85,6 +85,9 @@ void virtio_mmio_reset(struct virtio_mmio *t);
 void virtio_mmio_read(struct virtio_mmio *t, uint64_t offset, uint8_t *data, unsigned size);
 void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, const uint8_t *data, unsigned size);
 
+/* The features the device offers: its own and the transport's. */
+uint64_t virtio_mmio_offered(const struct virtio_mmio *t);
+
 /* For the device, with `lock` held: is the device running (DRIVER_OK,
  * not NEEDS_RESET)? */
 bool virtio_mmio_live(const struct virtio_mmio *t);

@@ -107,10 +107,24 @@ fi
 head -c 1048576 /dev/zero >"$T/q0.img"
 head -c 4096 /dev/zero >"$T/q1.img"
 start_vm --kernel "$TESTGUEST" --cmdline action=halt --block.path "$T/q0.img" --block.serial root \
-	--block.rate 10M --block.ops 1000 --block.path "$T/q1.img" --block.read-only
+	--block.rate 10M --block.ops 1000 --block.path "$T/q1.img" --block.read-only --rng
 qmp "$CAPS" '{"execute": "query-block"}'
 cp "$T/out" "$T/query-block"
+qmp "$CAPS" '{"execute": "x-query-virtio"}' \
+	'{"execute": "x-query-virtio-status", "arguments": {"path": "/machine/virtio-mmio@d0002000/virtio-backend"}}' \
+	'{"execute": "x-query-virtio-status", "arguments": {"path": "/machine/virtio-mmio@d0009000/virtio-backend"}}'
+cp "$T/out" "$T/query-virtio"
 end_vm
+cp "$T/query-virtio" "$T/out"
+if grep -qF '{"return": [{"path": "/machine/virtio-mmio@d0001000/virtio-backend", "name": "virtio-rng"}, {"path": "/machine/virtio-mmio@d0002000/virtio-backend", "name": "virtio-blk"}, {"path": "/machine/virtio-mmio@d0003000/virtio-backend", "name": "virtio-blk"}]}' "$T/out" &&
+	grep -qF '{"return": {"name": "virtio-blk", "device-id": 2,' "$T/out" &&
+	grep -qF '"host-features": {"transports": ["VIRTIO_RING_F_INDIRECT_DESC", "VIRTIO_RING_F_EVENT_IDX", "VIRTIO_F_VERSION_1"], "dev-features": ["VIRTIO_BLK_F_SEG_MAX", "VIRTIO_BLK_F_BLK_SIZE", "VIRTIO_BLK_F_FLUSH", "VIRTIO_BLK_F_DISCARD", "VIRTIO_BLK_F_WRITE_ZEROES"]}' "$T/out" &&
+	grep -qF '"num-vqs": 1, "status": {"statuses": []}' "$T/out" && grep -qF '"broken": false' "$T/out" &&
+	grep -qF '"desc": "No such virtio device"' "$T/out"; then
+	pass "x-query-virtio lists rng and both disks in window order; x-query-virtio-status shows a disk's features and status"
+else
+	fail "x-query-virtio" "$(grep -o '"return": .*' "$T/out" | head -c 900)"
+fi
 cp "$T/query-block" "$T/out"
 if grep -qF "{\"device\": \"virtio0\", \"qdev\": \"/machine/virtio-mmio/virtio0\", \"locked\": false, \"removable\": false, \"type\": \"unknown\", \"serial\": \"root\", \"inserted\": {\"file\": \"$T/q0.img\", \"ro\": false" "$T/out" &&
 	grep -qF "\"virtual-size\": 1048576}" "$T/out" &&

@@ -73,9 +73,30 @@ static void fake_block_info(void *vm, unsigned index, struct control_block *out)
 	snprintf(out->device, sizeof(out->device), "virtio%u", index);
 }
 
+static unsigned fake_virtio_count(void *vm)
+{
+	(void)vm;
+	return 2;
+}
+
+/* A live virtio-blk, and a virtio-rng its driver broke. */
+static void fake_virtio_info(void *vm, unsigned index, struct control_virtio *out)
+{
+	(void)vm;
+	*out = index ? (struct control_virtio){ .name = "virtio-rng", .device_id = 4,
+						.host_features = 3ull << 28 | 1ull << 40, .guest_features = 1ull << 32,
+						.status = 0x4f, .isr = 2, .queues = 1, .broken = true,
+						.error = "descriptor chain loops" }
+		     : (struct control_virtio){ .name = "virtio-blk", .device_id = 2,
+						.host_features = 1ull << 32 | 1ull << 29 | 1ull << 9 | 1ull << 2,
+						.guest_features = 1ull << 32 | 1ull << 9, .status = 0x0f, .queues = 1 };
+	snprintf(out->path, sizeof(out->path), "/machine/virtio-mmio@d000%u000/virtio-backend", index + 1);
+}
+
 static const struct control_ops fake_ops = {
 	fake_status, fake_stop, fake_cont, fake_quit, fake_reset, fake_cpu_count, fake_cpu_info, fake_fault,
 	fake_forbidden_syscall, fake_kick_latency, fake_send_ctrl_alt_del, fake_block_count, fake_block_info,
+	fake_virtio_count, fake_virtio_info,
 };
 
 static struct fake_vm vm;
@@ -209,6 +230,38 @@ static void test_query_block(void **state)
 	assert_contains(r, "\"bps\": 0, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": 0, \"iops_rd\": 0");
 	assert_contains(r, "\"bps\": 10485760, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": 1000, \"iops_rd\": 0, "
 			   "\"iops_wr\": 0");
+}
+
+static void test_virtio(void **state)
+{
+	(void)state;
+	negotiate();
+	assert_contains(ask("{\"execute\": \"x-query-virtio\"}"),
+			"{\"return\": [{\"path\": \"/machine/virtio-mmio@d0001000/virtio-backend\", \"name\": "
+			"\"virtio-blk\"}, {\"path\": \"/machine/virtio-mmio@d0002000/virtio-backend\", \"name\": "
+			"\"virtio-rng\"}]}");
+	const char *r = ask("{\"execute\": \"x-query-virtio-status\", \"arguments\": "
+			    "{\"path\": \"/machine/virtio-mmio@d0001000/virtio-backend\"}}");
+	assert_contains(r, "{\"return\": {\"name\": \"virtio-blk\", \"device-id\": 2, ");
+	assert_contains(r, "\"guest-features\": {\"transports\": [\"VIRTIO_F_VERSION_1\"], \"dev-features\": "
+			   "[\"VIRTIO_BLK_F_FLUSH\"]}");
+	assert_contains(r, "\"host-features\": {\"transports\": [\"VIRTIO_RING_F_EVENT_IDX\", \"VIRTIO_F_VERSION_1\"], "
+			   "\"dev-features\": [\"VIRTIO_BLK_F_SEG_MAX\", \"VIRTIO_BLK_F_FLUSH\"]}");
+	assert_contains(r, "\"status\": {\"statuses\": [\"VIRTIO_CONFIG_S_ACKNOWLEDGE\", \"VIRTIO_CONFIG_S_DRIVER\", "
+			   "\"VIRTIO_CONFIG_S_DRIVER_OK\", \"VIRTIO_CONFIG_S_FEATURES_OK\"]}");
+	assert_contains(r, "\"broken\": false");
+	assert_contains(r, "\"started\": true");
+	assert_false(strstr(r, "x-error"));
+	r = ask("{\"execute\": \"x-query-virtio-status\", \"arguments\": "
+		"{\"path\": \"/machine/virtio-mmio@d0002000/virtio-backend\"}}");
+	assert_contains(r, "\"dev-features\": [], \"unknown-dev-features\": 1099511627776}");  /* bit 40 */
+	assert_contains(r, "\"VIRTIO_CONFIG_S_NEEDS_RESET\"]}, \"isr\": 2");
+	assert_contains(r, "\"broken\": true");
+	assert_contains(r, "\"started\": false");
+	assert_contains(r, "\"x-error\": \"descriptor chain loops\"}}");
+	assert_contains(ask("{\"execute\": \"x-query-virtio-status\", \"arguments\": {\"path\": \"/nowhere\"}}"),
+			"\"class\": \"GenericError\", \"desc\": \"No such virtio device\"");
+	assert_contains(ask("{\"execute\": \"x-query-virtio-status\"}"), "\"class\": \"GenericError\"");
 }
 
 static void test_many_cpus(void **state)
@@ -353,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup(test_status_stop_cont, setup),
 		cmocka_unit_test_setup(test_cpus_version_commands, setup),
 		cmocka_unit_test_setup(test_query_block, setup),
+		cmocka_unit_test_setup(test_virtio, setup),
 		cmocka_unit_test_setup(test_many_cpus, setup),
 		cmocka_unit_test_setup(test_x_sigbus, setup),
 		cmocka_unit_test_setup(test_event, setup),

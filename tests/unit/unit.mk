@@ -25,7 +25,7 @@ $(UNIT_OUT)/test_acpi: $(UNIT_BOOT_SRCS)
 $(UNIT_OUT)/test_devices: $(wildcard devices/*.c) devices/virtio/mmio.c devices/virtio/queue.c mem/guest_mem.c mem/layout.c
 $(UNIT_OUT)/test_feature_table: cpu/features.c
 $(UNIT_OUT)/test_features: cpu/features.c
-$(UNIT_OUT)/test_qmp: control/qmp.c control/json.c
+$(UNIT_OUT)/test_qmp: control/qmp.c control/qmp_virtio.c control/json.c
 $(UNIT_OUT)/test_mce: cpu/mce_encode.c cpu/cpuid_table.c
 $(UNIT_OUT)/test_run_state: cpu/run_state.c cpu/mailbox.c cpu/kick.c
 $(UNIT_OUT)/test_json: control/json.c
