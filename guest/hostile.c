@@ -1,5 +1,5 @@
-/* A hostile virtio driver: every virtio-rng, virtio-blk and virtio-vsock
- * device found is driven with random and adversarial rings for `rounds=`
+/* A hostile virtio driver: every virtio-rng, virtio-blk, virtio-net and
+ * virtio-vsock device found is driven with random and adversarial rings for `rounds=`
  * rounds (default 2000): descriptors outside RAM, straddling its end or
  * wrapping the address space, huge and zero lengths, looping and
  * out-of-range `next`, indirect tables of the same, avail indexes that
@@ -26,6 +26,7 @@
 #define WRITABLE_FROM (SCRATCH / 2)
 #define ID_RNG 4
 #define ID_BLK 2
+#define ID_NET 1
 #define ID_VSOCK 19
 #define F_INDIRECT (1u << 28)
 #define F_EVENT_IDX (1u << 29)
@@ -249,6 +250,19 @@ static bool blk_answers(struct device *dev)
 	return wait_used(dev, 0, 1) && status == 0;
 }
 
+/* A broadcast frame (zero vnet header, zero ARP body) on the transmit
+ * queue: the device must take it, whatever the tap then does with it. */
+static bool net_answers(struct device *dev)
+{
+	uint8_t *frame = clean_buffer[2];
+	memset(frame, 0, 12 + 60);
+	memset(frame + 12, 0xff, 6);
+	frame[12 + 12] = 0x08, frame[12 + 13] = 0x06;
+	clean_desc[1][0] = (struct desc){ (uint64_t)frame, 12 + 60, 0, 0 };
+	offer(dev, 1, 0);
+	return wait_used(dev, 1, 1);
+}
+
 /* A connection request to a host port nobody listens on: the device must
  * answer with a reset (op 3) in the receive queue. */
 static bool vsock_answers(struct device *dev)
@@ -278,7 +292,8 @@ static bool answers(struct device *dev)
 {
 	if (!bring_up(dev, true, 0))
 		return false;
-	bool ok = dev->id == ID_RNG ? rng_answers(dev) : dev->id == ID_BLK ? blk_answers(dev) : vsock_answers(dev);
+	bool ok = dev->id == ID_RNG ? rng_answers(dev) : dev->id == ID_BLK ? blk_answers(dev)
+		: dev->id == ID_NET ? net_answers(dev) : vsock_answers(dev);
 	virtio_wr(dev->window, VIRTIO_STATUS, 0);  /* nothing of the clean rings stays in use */
 	return ok;
 }
@@ -316,15 +331,15 @@ static bool start_counting_cpu(void)
 
 static void find_devices(void)
 {
-	static const uint32_t kinds[] = { ID_RNG, ID_BLK, ID_VSOCK };
-	static const unsigned queues[] = { 1, 1, 3 };
-	for (unsigned k = 0; k < 3; k++) {
+	static const uint32_t kinds[] = { ID_RNG, ID_BLK, ID_NET, ID_VSOCK };
+	static const unsigned queues[] = { 1, 1, 2, 3 };
+	for (unsigned k = 0; k < 4; k++) {
 		uint64_t window;
 		for (unsigned n = 0; device_count < DEVICES_MAX && (window = virtio_find(kinds[k], n)); n++)
 			devices[device_count++] = (struct device){ window, kinds[k], queues[k], 0 };
 	}
 	if (!device_count)
-		finish("FAIL no virtio-rng, virtio-blk or virtio-vsock device");
+		finish("FAIL no virtio-rng, virtio-blk, virtio-net or virtio-vsock device");
 }
 
 void guest_main(void)

@@ -323,6 +323,16 @@ else
 	esac
 	in_netns sprig-t0 "$SPRIG" --kernel "$NET_GUEST" --net.tap sprig-t0 --net.tap sprig-t0 --cmdline action=net
 	expect "virtio-net: a second device on a tap already in use is refused" 1 "err:sprig: net: tap sprig-t0: "
+	head -c 65536 /dev/zero >"$T/h1.img"
+	in_netns sprig-t0 "$SPRIG" --kernel "$GUESTS/hostile.elf" --mem 64M --cpus 2 --rng --block.path "$T/h1.img" \
+		--net.tap sprig-t0 --vsock.path "$T/h.sock" --cmdline "rounds=1000"
+	expect "hostile driver with a net device on a real tap: 1000 rounds, each device still serves" 1 \
+		"out:hostile: 4 devices, 1000 rounds, second vCPU counting" "out:hostile: ok"
+	if grep -q "hostile: device 2 (type 1): [1-9][0-9]* device errors" "$T/out"; then
+		pass "hostile driver: the net device saw device errors and came back ($(grep -o 'seed [0-9]*' "$T/out"))"
+	else
+		fail "hostile driver: the net device" "$(grep hostile: "$T/out" | tr '\n' ' ')"
+	fi
 fi
 sprig --kernel "$NET_GUEST" --net.tap fd:0 --cmdline action=net
 expect "virtio-net: tap fd:0 that is no tap is the user's error" 1 "err:sprig: net: tap-fd 0: not a tap"
