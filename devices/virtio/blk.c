@@ -261,16 +261,13 @@ static uint64_t data_bytes(const struct virtq_chain *c)
  * debt the next requests wait for, so the average holds. */
 static bool allowed(struct virtio_blk *blk, uint64_t bytes, uint64_t now)
 {
-	uint64_t a = rate_limit_wait_ns(&blk->bytes, bytes, now);
-	uint64_t b = rate_limit_wait_ns(&blk->requests, 1, now);
-	uint64_t ns = a > b ? a : b;
+	uint64_t ns = rate_limit_pair_wait_ns(&blk->bytes, &blk->requests, bytes, now);
 	if (!ns) {
 		rate_limit_spend(&blk->bytes, bytes, now);
 		rate_limit_spend(&blk->requests, 1, now);
 		return true;
 	}
-	struct itimerspec when = { .it_value = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) } };
-	timerfd_settime(blk->timer_fd, 0, &when, NULL);
+	io_timer_set(blk->timer_fd, ns);
 	blk->throttled++;
 	return false;
 }
@@ -383,7 +380,7 @@ int virtio_blk_init(struct virtio_blk *blk, const struct guest_mem *mem,
 		return snprintf(why, why_size, "out of memory"), -ENOMEM;
 	if ((blk->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 ||
 	    (blk->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
-		return snprintf(why, why_size, "eventfd: %s", strerror(errno)), -errno;
+		return snprintf(why, why_size, "%s: %s", blk->kick_fd < 0 ? "eventfd" : "timerfd", strerror(errno)), -errno;
 	uint64_t now = devices_now_ns();
 	rate_limit_init(&blk->bytes, config->rate, config->rate, now);
 	rate_limit_init(&blk->requests, config->ops, config->ops, now);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 int io_thread_init(struct io_thread *io, int (*install_filter)(void))
@@ -69,6 +70,14 @@ void io_drain(int fd)
 	uint64_t count;
 	while (read(fd, &count, sizeof(count)) == sizeof(count)) {
 	}
+}
+
+int io_timer_set(int fd, uint64_t ns)
+{
+	struct itimerspec when = { .it_value = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) } };
+	if (!ns)
+		when.it_value.tv_nsec = 1;
+	return timerfd_settime(fd, 0, &when, NULL) ? -errno : 0;
 }
 
 static void *io_main(void *arg)

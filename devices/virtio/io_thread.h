@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define IO_WATCHES_MAX 160  /* the devices' fds and vsock's connections */
 
@@ -47,6 +48,10 @@ int io_thread_start(struct io_thread *io);
 
 /* For handlers: read a non-blocking eventfd or timerfd until it is empty. */
 void io_drain(int fd);
+
+/* Set a timerfd to fire once, `ns` from now (0: at once, as 1 ns: a zero
+ * value would disarm it); 0 or -errno. The rate limiters' wake-ups. */
+int io_timer_set(int fd, uint64_t ns);
 
 /* Stop and join it (main thread, at VM stop), then close its fds. */
 void io_thread_stop(struct io_thread *io);

@@ -28,7 +28,6 @@
 #define S_LINK_UP 1u
 #define NUM_BUFFERS_AT 10u  /* in the header */
 
-
 static void net_config_read(void *device, uint32_t offset, uint8_t *data, uint32_t size)
 {
 	memcpy(data, ((struct virtio_net *)device)->config + offset, size);  /* the transport bounded it */
@@ -69,14 +68,6 @@ static void net_reset(void *device)
 	net->frame_held = false;
 }
 
-/* Both directions' buckets: nanoseconds until one frame of `bytes` may
- * pass, 0 now. */
-static uint64_t wait_ns(struct rate_limit *bytes, struct rate_limit *frames, uint64_t len, uint64_t now)
-{
-	uint64_t a = rate_limit_wait_ns(bytes, len, now), b = rate_limit_wait_ns(frames, 1, now);
-	return a > b ? a : b;
-}
-
 static void take(struct rate_limit *bytes, struct rate_limit *frames, uint64_t len, uint64_t now)
 {
 	rate_limit_take(bytes, len, now);
@@ -85,12 +76,7 @@ static void take(struct rate_limit *bytes, struct rate_limit *frames, uint64_t l
 
 static void arm_timer(struct virtio_net *net, uint64_t ns)
 {
-	if (net->timer_armed)
-		return;
-	struct itimerspec when = { .it_value = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) } };
-	if (!when.it_value.tv_sec && !when.it_value.tv_nsec)
-		when.it_value.tv_nsec = 1;
-	if (!timerfd_settime(net->timer_fd, 0, &when, NULL))
+	if (!net->timer_armed && !io_timer_set(net->timer_fd, ns))
 		net->timer_armed = true;
 }
 
@@ -191,7 +177,7 @@ static void receive(struct virtio_net *net, uint64_t now)
 	for (;;) {
 		if (!net->frame_held && !read_frame(net))
 			break;
-		uint64_t ns = wait_ns(&net->rx_bytes, &net->rx_frames, net->frame_len - VIRTIO_NET_HDR_BYTES, now);
+		uint64_t ns = rate_limit_pair_wait_ns(&net->rx_bytes, &net->rx_frames, net->frame_len - VIRTIO_NET_HDR_BYTES, now);
 		if (ns) {
 			arm_timer(net, ns);
 			break;
@@ -253,7 +239,7 @@ static void transmit(struct virtio_net *net, uint64_t now)
 			if (!got)
 				break;
 			uint64_t len = net->chain.readable_bytes;
-			uint64_t ns = wait_ns(&net->tx_bytes, &net->tx_frames, len, now);
+			uint64_t ns = rate_limit_pair_wait_ns(&net->tx_bytes, &net->tx_frames, len, now);
 			if (ns) {
 				virtq_unpop(q, 1);
 				arm_timer(net, ns);

@@ -62,3 +62,9 @@ uint64_t rate_limit_wait_ns(struct rate_limit *r, uint64_t want, uint64_t now_ns
 	unsigned __int128 wait = (need - r->credit + r->rate - 1) / r->rate;
 	return wait > UINT64_MAX ? UINT64_MAX : (uint64_t)wait;
 }
+
+uint64_t rate_limit_pair_wait_ns(struct rate_limit *bytes, struct rate_limit *ops, uint64_t len, uint64_t now_ns)
+{
+	uint64_t a = rate_limit_wait_ns(bytes, len, now_ns), b = rate_limit_wait_ns(ops, 1, now_ns);
+	return a > b ? a : b;
+}

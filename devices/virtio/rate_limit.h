@@ -33,4 +33,8 @@ void rate_limit_spend(struct rate_limit *r, uint64_t cost, uint64_t now_ns);
  * is repaid; 0: now. */
 uint64_t rate_limit_wait_ns(struct rate_limit *r, uint64_t want, uint64_t now_ns);
 
+/* Firecracker's pair, a bytes bucket and an operations bucket: the
+ * nanoseconds until one operation of `bytes` may go (the longer wait). */
+uint64_t rate_limit_pair_wait_ns(struct rate_limit *bytes, struct rate_limit *ops, uint64_t len, uint64_t now_ns);
+
 #endif

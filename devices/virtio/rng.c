@@ -55,11 +55,7 @@ static uint32_t fill(const struct virtq_chain *chain, uint64_t budget)
 /* Wake again when the bucket holds `want` bytes. */
 static void wait_for_tokens(struct virtio_rng *rng, uint64_t want, uint64_t now)
 {
-	uint64_t ns = rate_limit_wait_ns(&rng->limit, want, now);
-	struct itimerspec when = { .it_value = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) } };
-	if (!when.it_value.tv_sec && !when.it_value.tv_nsec)
-		when.it_value.tv_nsec = 1;
-	timerfd_settime(rng->timer_fd, 0, &when, NULL);
+	io_timer_set(rng->timer_fd, rate_limit_wait_ns(&rng->limit, want, now));
 }
 
 /* Answer the chain in rng->chain in full (up to the chain limit and one
