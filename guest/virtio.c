@@ -14,6 +14,8 @@
  *              sector written, flushed and read back, the serial, a read
  *              past the end (IOERR), an unknown request (UNSUPP); on a
  *              read-only disk the write must fail (IOERR): blk-ro ok
+ *   blk-hold   as blk up to the flush, then `virtio: blk flushed, holding`
+ *              and a halt: the host ends sprig (SIGTERM) and reads the image
  *   blk-bad    a request whose header is 8 bytes: NEEDS_RESET, then a
  *              reset and a good read
  *   blk-all    every virtio-blk disk in window order: its serial, size and
@@ -202,6 +204,10 @@ static void blk_test(const char *action)
 	}
 	if (wrote != 0 || blk_request(4, 0, false, 16) != 0)
 		finish("FAIL write or flush");
+	if (!strncmp(action, "blk-hold", 8)) {  /* the host ends sprig now */
+		print("virtio: blk flushed, holding\n");
+		halt_forever();
+	}
 	memset(sector, 0, sizeof(sector));
 	if (blk_request(0, 1, true, 16) != 0)
 		finish("FAIL reading sector 1 back");
