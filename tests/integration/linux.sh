@@ -26,6 +26,20 @@ E820_HIGH="BIOS-e820: [mem 0x0000000000100000-0x000000000fffffff] usable"
 # Boots take 2-16 s in the nested VM: 120 s is room enough.
 linux_boot() { LIMIT=${LINUX_LIMIT:-120} sprig "$@"; [ "$status" = 0 ]; }
 
+# QEMU microvm, the reference, where it is staged next to linux.sh (the
+# nested VM: under KVM). qemu_boot LIMIT OUT KERNEL APPEND [QEMU ARGS...]:
+# one boot with 2 vCPUs, the console (CRs dropped) in $T/OUT. $QEMU_IN, if
+# set, is a command to run QEMU in (the network namespace).
+QEMU=$here/qemu-system-x86_64
+qemu_boot() {
+	limit=$1 out=$2 kernel=$3 append=$4
+	shift 4
+	# shellcheck disable=SC2086
+	timeout "$limit" ${QEMU_IN:-} "$QEMU" -L "$here/qemu-data" -M microvm,acpi=on -accel kvm -cpu host -smp 2 \
+		-m $MEM -nodefaults -no-user-config -nographic -no-reboot -serial stdio "$@" -kernel "$K/$kernel" \
+		-initrd "$K/initramfs.gz" -append "$CMDLINE${append:+ $append}" </dev/null 2>&1 | tr -d '\r' >"$T/$out"
+}
+
 # What init read from /proc/meminfo's MemTotal, in kB.
 memtotal() { sed -n 's/^sprig-init: memtotal \([0-9]*\) kB.*/\1/p' "$T/out"; }
 
@@ -105,6 +119,10 @@ hwrng_read() {
 }
 boot minimal-rng-1 minimal.bz 1 "sprig.hwrng" --rng
 hwrng_read minimal-rng-1 "found through the DSDT"
+if [ -x "$QEMU" ]; then
+	qemu_boot 120 qemu-rng.out minimal.bz "sprig.hwrng" -device virtio-rng-device
+	hwrng_read qemu-rng "under QEMU microvm (the reference)"
+fi
 
 # virtio-blk: Linux writes 8 MiB of random bytes to /dev/vda with fsync
 # and reads them back; after power off the image holds the same bytes.
@@ -140,13 +158,10 @@ if [ -x "$E2/mke2fs" ] && [ -x "$E2/debugfs" ] && [ -x "$E2/e2fsck" ]; then
 	head -c 134217728 /dev/zero >"$T/ext4.img" && "$E2/mke2fs" -q -F -t ext4 "$T/ext4.img"
 	boot minimal-ext4-2 minimal.bz 2 "sprig.ext4" --block.path "$T/ext4.img"
 	ext4_check minimal-ext4-2 sprig "$T/ext4.img"
-	if [ -x "$here/qemu-system-x86_64" ]; then
+	if [ -x "$QEMU" ]; then
 		head -c 134217728 /dev/zero >"$T/ext4.img" && "$E2/mke2fs" -q -F -t ext4 "$T/ext4.img"
-		timeout 180 "$here/qemu-system-x86_64" -L "$here/qemu-data" -M microvm,acpi=on -accel kvm -cpu host \
-			-smp 2 -m $MEM -nodefaults -no-user-config -nographic -no-reboot -serial stdio \
-			-drive "file=$T/ext4.img,if=none,id=d0,format=raw,cache=writeback" -device virtio-blk-device,drive=d0 \
-			-kernel "$K/minimal.bz" -initrd "$K/initramfs.gz" -append "$CMDLINE sprig.ext4" </dev/null 2>&1 |
-			tr -d '\r' >"$T/qemu-ext4.out"
+		qemu_boot 180 qemu-ext4.out minimal.bz "sprig.ext4" \
+			-drive "file=$T/ext4.img,if=none,id=d0,format=raw,cache=writeback" -device virtio-blk-device,drive=d0
 		ext4_check qemu-ext4 "QEMU microvm (the reference)" "$T/ext4.img"
 	fi
 	rm -f "$T/ext4.img" "$T/data.out"
@@ -155,9 +170,11 @@ else
 fi
 
 # virtio-net: Linux's eth0 on a tap in a network namespace of the test's
-# own, whose host end (10.0.2.1) answers three pings and serves 16 MiB
-# over HTTP (busybox httpd); init prints the file's checksum. QEMU
-# microvm's virtio-net-device on the same tap is the reference.
+# own, whose host end (10.0.2.1) answers three pings, serves 16 MiB over
+# HTTP (busybox httpd) and takes 16 MiB the guest sends to TCP port 8081
+# (socat); init prints both files' checksums. QEMU microvm's
+# virtio-net-device on the same tap is the reference.
+SOCAT=$(command -v socat || echo "$here/socat")
 mkdir -p "$T/www" && head -c 16777216 /dev/urandom >"$T/www/blob"
 blob=$(sha256sum <"$T/www/blob" | cut -d' ' -f1)
 cat >"$T/netns.sh" <<EOF
@@ -166,23 +183,28 @@ ip tuntap add dev sprig-t0 mode tap 2>/dev/null || tunctl -t sprig-t0 >/dev/null
 ip addr add 10.0.2.1/24 dev sprig-t0 && ip link set sprig-t0 up || exit 98
 busybox httpd -f -p 10.0.2.1:8080 -h "$T/www" &
 web=\$!
+rm -f "$T/upload"
+"$SOCAT" -u TCP-LISTEN:8081,bind=10.0.2.1,reuseaddr CREATE:"$T/upload" &
+sink=\$!
 timeout -s KILL 170 "\$@"
 status=\$?
-kill \$web
+kill \$web \$sink 2>/dev/null
 exit \$status
 EOF
 printf '#!/bin/sh\nexec unshare -n sh "%s" "%s" "$@"\n' "$T/netns.sh" "$SPRIG" >"$T/sprig-in-netns"
 chmod +x "$T/sprig-in-netns"
 net_check() {  # NAME WHO
 	said=$(sed -n 's/^sprig-init: net //p' "$T/$1.out" | tr -d '\r')
-	if [ "$said" = "ping 3 of 3, http sha256 $blob" ]; then
-		pass "virtio-net under $2: Linux's eth0 pings the tap's host end 3 of 3 and fetches 16 MiB whole over TCP"
+	upload=$(sha256sum <"$T/upload" 2>/dev/null | cut -d' ' -f1)
+	if [ "$said" = "ping 3 of 3, http sha256 $blob, upload sha256 $upload" ] && [ "$(wc -c <"$T/upload")" = 16777216 ]; then
+		pass "virtio-net under $2: Linux's eth0 pings the tap's host end 3 of 3, fetches 16 MiB and sends 16 MiB whole over TCP"
 	else
-		fail "virtio-net under $2" "init said '${said:-nothing}', the file's sha256 is $blob"
+		fail "virtio-net under $2" "init said '${said:-nothing}'; the file served has sha256 $blob, the host got $(wc -c <"$T/upload" 2>/dev/null || echo no) bytes, sha256 ${upload:-none}"
 	fi
 }
-if [ ! -c /dev/net/tun ] || ! unshare -n true 2>/dev/null || ! busybox httpd --help >/dev/null 2>&1; then
-	echo "SKIP $LABEL: virtio-net in Linux: needs /dev/net/tun, unshare -n and busybox httpd here"
+if [ ! -c /dev/net/tun ] || ! unshare -n true 2>/dev/null || ! busybox httpd --help >/dev/null 2>&1 ||
+	! "$SOCAT" -V >/dev/null 2>&1; then
+	echo "SKIP $LABEL: virtio-net in Linux: needs /dev/net/tun, unshare -n, busybox httpd and socat here"
 else
 	real_sprig=$SPRIG
 	SPRIG=$T/sprig-in-netns
@@ -191,12 +213,9 @@ else
 	SPRIG=$real_sprig
 	unset LINUX_LIMIT
 	net_check minimal-net-2 sprig
-	if [ -x "$here/qemu-system-x86_64" ]; then
-		unshare -n sh "$T/netns.sh" "$here/qemu-system-x86_64" -L "$here/qemu-data" -M microvm,acpi=on \
-			-accel kvm -cpu host -smp 2 -m $MEM -nodefaults -no-user-config -nographic -no-reboot \
-			-serial stdio -netdev tap,id=n0,ifname=sprig-t0,script=no,downscript=no \
-			-device virtio-net-device,netdev=n0 -kernel "$K/minimal.bz" -initrd "$K/initramfs.gz" \
-			-append "$CMDLINE sprig.net" </dev/null 2>&1 | tr -d '\r' >"$T/qemu-net.out"
+	if [ -x "$QEMU" ]; then
+		QEMU_IN="unshare -n sh $T/netns.sh" qemu_boot 180 qemu-net.out minimal.bz "sprig.net" \
+			-netdev tap,id=n0,ifname=sprig-t0,script=no,downscript=no -device virtio-net-device,netdev=n0
 		net_check qemu-net "QEMU microvm (the reference)"
 	fi
 fi
@@ -207,7 +226,6 @@ rm -rf "$T/www"
 # 6001, then echoes one connection on its port 5000, which the host makes
 # through $T/v.sock with "CONNECT 5000", a line and 4 MiB, and reads back
 # after "OK <port>".
-SOCAT=$(command -v socat || echo "$here/socat")
 if [ ! -x "$SOCAT" ]; then
 	echo "SKIP $LABEL: virtio-vsock in Linux: no socat here or staged next to linux.sh"
 else
@@ -406,14 +424,11 @@ fi
 
 # QEMU microvm on the same kernel and initramfs: the reference for what
 # the kernel should say. Where QEMU is staged (the nested VM: under KVM).
-QEMU=$here/qemu-system-x86_64
 if [ -x "$QEMU" ]; then
 	for kernel in debian.bz minimal.bz; do
 		name=qemu-${kernel%.bz}
 		# 15-30 s in the nested VM; a limit, so a hang is a FAIL, not a stall.
-		timeout 90 "$QEMU" -L "$here/qemu-data" -M microvm,acpi=on -accel kvm -cpu host -smp 2 -m $MEM \
-			-nodefaults -no-user-config -nographic -no-reboot -serial stdio -kernel "$K/$kernel" \
-			-initrd "$K/initramfs.gz" -append "$CMDLINE" </dev/null 2>&1 | tr -d '\r' >"$T/$name.out"
+		qemu_boot 90 "$name.out" "$kernel" ""
 		if ! grep -q "sprig-init: poweroff" "$T/$name.out"; then
 			echo "FAIL $LABEL: $kernel under QEMU microvm, the reference: did not reach init's poweroff; its last lines:"
 			tail -n 5 "$T/$name.out" | sed 's/^/    | /'
