@@ -219,6 +219,7 @@ static int run_vm(const struct config *c)
 	static struct control_block disks[CONFIG_BLOCKS_MAX];
 	control_vm_set_blocks(disks, virtio_setup_blocks(&virtio, c, disks));
 	control_vm_set_virtio(devices.virtio_count, virtio_setup_describe, &devices);
+	control_vm_set_io_thread(&virtio.io);
 	timings_mark("devices");
 	if (vm_create_vcpus(&vm, &boot, why))
 		return fail(SPRIG_EXIT_HOST, "%s", why);

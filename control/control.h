@@ -50,7 +50,7 @@ struct control_virtio {
 };
 
 enum control_fault { CONTROL_SIGBUS_AR, CONTROL_SIGBUS_AO, CONTROL_HWPOISON };
-enum control_thread { CONTROL_THREAD_VMM, CONTROL_THREAD_VCPU };
+enum control_thread { CONTROL_THREAD_VMM, CONTROL_THREAD_VCPU, CONTROL_THREAD_IO };
 
 /* What a QMP command may do to the VM. Errors are -errno; `why` (when
  * given) says more, for the client. */
@@ -66,7 +66,8 @@ struct control_ops {
 	 * or a real hardware-poisoned page (MADV_HWPOISON) touched by it. */
 	int (*fault)(void *vm, unsigned index, uint64_t gpa, enum control_fault kind);
 	/* Test-only: that thread makes a system call its seccomp filter
-	 * forbids (the vmm thread is the one answering). */
+	 * forbids (the vmm thread is the one answering; io: -ENOENT without
+	 * an I/O thread). */
 	int (*forbidden_syscall)(void *vm, enum control_thread thread, unsigned index);
 	/* Bench: kick a vCPU `count` times, time each until KVM_RUN returned. */
 	int (*kick_latency)(void *vm, unsigned index, unsigned count, struct control_latency *out);

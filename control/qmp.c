@@ -207,16 +207,18 @@ static int run_x_seccomp_violation(const struct request *r, struct json_out *ret
 {
 	int thread = json_object_get(r->doc, (unsigned)r->args, "thread");
 	bool vcpu = json_string_is(r->doc, (unsigned)thread, "vcpu");
-	if (!vcpu && !json_string_is(r->doc, (unsigned)thread, "vmm"))
-		return error_desc(desc, "Parameter 'thread' expects %s", "'vmm' or 'vcpu'");
+	bool io = json_string_is(r->doc, (unsigned)thread, "io");
+	if (!vcpu && !io && !json_string_is(r->doc, (unsigned)thread, "vmm"))
+		return error_desc(desc, "Parameter 'thread' expects %s", "'vmm', 'vcpu' or 'io'");
 	unsigned index = 0;
 	if (vcpu && cpu_index_arg(r, desc, &index))
 		return -1;
-	int err = r->s->ops->forbidden_syscall(r->s->vm, vcpu ? CONTROL_THREAD_VCPU : CONTROL_THREAD_VMM,
-					       index);
+	int err = r->s->ops->forbidden_syscall(r->s->vm, vcpu ? CONTROL_THREAD_VCPU
+					       : io ? CONTROL_THREAD_IO : CONTROL_THREAD_VMM, index);
 	if (err)
 		return error_desc(desc, "the forbidden call failed: %s",
-				  err == -EAGAIN ? "the VM is not running" : strerror(-err));
+				  err == -EAGAIN ? "the VM is not running"
+				  : err == -ENOENT && io ? "no I/O thread (no virtio device)" : strerror(-err));
 	json_out_raw(ret, "{}", 2);
 	return 0;
 }

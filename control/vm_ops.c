@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../devices/virtio/io_thread.h"
+#include "../seccomp/seccomp_filters.h"
 #include "../vmm.h"
 
 static const char *status(void *opaque)
@@ -61,10 +63,19 @@ static int fault(void *opaque, unsigned index, uint64_t gpa, enum control_fault 
 	return vcpu_request_fault(opaque, index, gpa, kinds[kind]);
 }
 
+static struct io_thread *io_thread;
+
+void control_vm_set_io_thread(struct io_thread *io)
+{
+	io_thread = io;
+}
+
 static int forbidden_syscall(void *opaque, enum control_thread thread, unsigned index)
 {
 	if (thread == CONTROL_THREAD_VMM)
-		return vm_forbidden_syscall();
+		return filter_forbidden_call();
+	if (thread == CONTROL_THREAD_IO)
+		return io_thread ? io_thread_call(io_thread, filter_forbidden_call) : -ENOENT;
 	return vcpu_request_fault(opaque, index, 0, VCPU_FAULT_FORBIDDEN_SYSCALL);
 }
 

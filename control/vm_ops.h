@@ -15,6 +15,10 @@ void control_vm_set_blocks(const struct control_block *blocks, unsigned count);
 void control_vm_set_virtio(unsigned count, void (*describe)(void *opaque, unsigned index, struct control_virtio *out),
 			   void *opaque);
 
+/* The I/O thread, for x-seccomp-violation's "io" (test-only). */
+struct io_thread;
+void control_vm_set_io_thread(struct io_thread *io);
+
 /* A vm_event_fn: `opaque` is the struct control. */
 void control_on_vm_event(void *opaque, const struct vm_event *event);
 

@@ -225,8 +225,6 @@ enum vcpu_fault { VCPU_FAULT_SIGBUS_AR, VCPU_FAULT_SIGBUS_AO, VCPU_FAULT_HWPOISO
 int vcpu_request_fault(struct vm *vm, unsigned index, uint64_t gpa, enum vcpu_fault kind);
 /* vCPU thread, at the top of its loop. */
 void vcpu_raise_requested_fault(struct vcpu *vcpu);
-/* The calling thread makes a system call no filter allows (test-only). */
-int vm_forbidden_syscall(void);
 
 /* From the main thread: make every vCPU thread return and join it. */
 void vm_stop_vcpus(struct vm *vm);

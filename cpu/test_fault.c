@@ -9,26 +9,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../seccomp/seccomp_filters.h"
 #include "mce_bits.h"
 
 static char outside_ram;  /* x-sigbus: a host address that is not guest RAM */
-
-/* A call no filter allows (docs/security.md): under seccomp = log or off
- * it succeeds, and the socket goes again. The main thread calls it itself:
- * it runs the control socket. */
-int vm_forbidden_syscall(void)
-{
-	long fd = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -errno;
-	close((int)fd);
-	return 0;
-}
 
 static int raise_sigbus(struct vcpu *v)
 {
@@ -55,7 +43,7 @@ void vcpu_raise_requested_fault(struct vcpu *v)
 		if (madvise((void *)(uintptr_t)v->fault_addr, MCE_PAGE_SIZE, MADV_HWPOISON))
 			err = -errno;
 	} else if (v->fault_kind == VCPU_FAULT_FORBIDDEN_SYSCALL) {
-		err = vm_forbidden_syscall();
+		err = filter_forbidden_call();
 	} else {
 		err = raise_sigbus(v);
 	}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -50,6 +51,15 @@ int filters_build(enum filter_mode mode, char *why)
 		return err;
 	}
 	chosen = filter_programs[mode];
+	return 0;
+}
+
+int filter_forbidden_call(void)
+{
+	long fd = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	close((int)fd);
 	return 0;
 }
 

@@ -25,6 +25,12 @@ int filters_build(enum filter_mode mode, char *why);
  * Only system calls the filter itself allows; no allocation. */
 int filter_install(enum filter_class class);
 
+/* Test-only (QMP x-seccomp-violation): a system call no class allows,
+ * socket(AF_INET) (the I/O thread may make AF_UNIX ones). 0 where no
+ * filter stops it (seccomp = log or off), else it never returns (kill,
+ * trap). */
+int filter_forbidden_call(void);
+
 /* `sprig seccomp show`: each class's allowed system calls and argument
  * rules; with a directory, the raw BPF of each class written there
  * (DIR/vmm.bpf, DIR/vcpu.bpf, DIR/io.bpf) for `mode`'s default action. */

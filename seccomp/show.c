@@ -82,7 +82,7 @@ static void show_rules(FILE *out, enum filter_class class, enum filter_mode mode
 }
 
 /* The BPF the kernel gets (the built-in programs), one file per class:
- * DIR/vmm.bpf, DIR/vcpu.bpf. */
+ * DIR/vmm.bpf, DIR/vcpu.bpf, DIR/io.bpf. */
 static int export_files(FILE *out, const char *dir, enum filter_mode mode)
 {
 	for (int class = 0; class < FILTER_CLASSES; class++) {

@@ -8,22 +8,28 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 int io_thread_init(struct io_thread *io, int (*install_filter)(void))
 {
 	memset(io, 0, sizeof(*io));
 	io->install_filter = install_filter;
-	io->epoll_fd = io->stop_fd = -1;
+	io->epoll_fd = io->stop_fd = io->call_fd = -1;
 	io->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	io->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (io->epoll_fd < 0 || io->stop_fd < 0) {
+	io->call_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (io->epoll_fd < 0 || io->stop_fd < 0 || io->call_fd < 0) {
 		int err = -errno;
 		io_thread_stop(io);
 		return err;
 	}
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };  /* NULL: stop */
-	return epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, io->stop_fd, &ev) ? -errno : 0;
+	struct epoll_event stop = { .events = EPOLLIN, .data.ptr = NULL };  /* NULL: stop */
+	struct epoll_event call = { .events = EPOLLIN, .data.ptr = &io->call_fd };
+	if (epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, io->stop_fd, &stop) ||
+	    epoll_ctl(io->epoll_fd, EPOLL_CTL_ADD, io->call_fd, &call))
+		return -errno;
+	return 0;
 }
 
 /* A free slot (fd -1) first, so connections that come and go reuse them. */
@@ -80,6 +86,35 @@ int io_timer_set(int fd, uint64_t ns)
 	return timerfd_settime(fd, 0, &when, NULL) ? -errno : 0;
 }
 
+static void run_call(struct io_thread *io)
+{
+	io_drain(io->call_fd);
+	unsigned seq = atomic_load(&io->call_seq);
+	if (seq == atomic_load(&io->call_done))
+		return;
+	atomic_store(&io->call_result, io->call());
+	atomic_store(&io->call_done, seq);
+}
+
+int io_thread_call(struct io_thread *io, int (*fn)(void))
+{
+	if (!io->running)
+		return -ENOENT;
+	io->call = fn;
+	unsigned seq = atomic_load(&io->call_seq) + 1;
+	atomic_store(&io->call_seq, seq);
+	uint64_t one = 1;
+	if (write(io->call_fd, &one, sizeof(one)) < 0)
+		return -errno;
+	for (int waited = 0; atomic_load(&io->call_done) != seq; waited++) {
+		if (waited == 2000)
+			return -ETIMEDOUT;
+		struct timespec nap = { 0, 1000000 };
+		nanosleep(&nap, NULL);
+	}
+	return atomic_load(&io->call_result);
+}
+
 static void *io_main(void *arg)
 {
 	struct io_thread *io = arg;
@@ -94,6 +129,10 @@ static void *io_main(void *arg)
 			struct io_watch *w = got[i].data.ptr;
 			if (!w)
 				return NULL;
+			if (got[i].data.ptr == &io->call_fd) {
+				run_call(io);
+				continue;
+			}
 			if (w->fd >= 0)  /* not unwatched by an earlier handler of this batch */
 				w->handler(w->opaque);
 		}
@@ -125,5 +164,7 @@ void io_thread_stop(struct io_thread *io)
 		close(io->epoll_fd);
 	if (io->stop_fd >= 0)
 		close(io->stop_fd);
-	io->epoll_fd = io->stop_fd = -1;
+	if (io->call_fd >= 0)
+		close(io->call_fd);
+	io->epoll_fd = io->stop_fd = io->call_fd = -1;
 }

@@ -8,6 +8,7 @@
 #define SPRIG_VIRTIO_IO_THREAD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -16,13 +17,16 @@
 typedef void io_handler_fn(void *opaque);
 
 struct io_thread {
-	int epoll_fd, stop_fd;
+	int epoll_fd, stop_fd, call_fd;
 	pthread_t thread;
 	bool running;
 	unsigned watch_count;
 	struct io_watch { int fd; io_handler_fn *handler; void *opaque; } watches[IO_WATCHES_MAX];
 	int (*install_filter)(void);  /* the thread's own seccomp filter, or NULL */
 	int filter_error;             /* what loading it returned */
+	int (*call)(void);            /* io_thread_call's, while asked */
+	_Atomic unsigned call_seq, call_done;
+	_Atomic int call_result;
 };
 
 /* Before start: 0 or -errno. */
@@ -52,6 +56,11 @@ void io_drain(int fd);
 /* Set a timerfd to fire once, `ns` from now (0: at once, as 1 ns: a zero
  * value would disarm it); 0 or -errno. The rate limiters' wake-ups. */
 int io_timer_set(int fd, uint64_t ns);
+
+/* Test-only (QMP x-seccomp-violation): run `fn` on the I/O thread, which
+ * its filter confines, and return what it returned; -ENOENT when there is
+ * no I/O thread, -ETIMEDOUT after 2 s. Main thread only. */
+int io_thread_call(struct io_thread *io, int (*fn)(void));
 
 /* Stop and join it (main thread, at VM stop), then close its fds. */
 void io_thread_stop(struct io_thread *io);

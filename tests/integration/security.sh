@@ -14,7 +14,7 @@ fi
 # --- while a guest runs: every thread filtered, no /dev/kvm, no stray fds.
 # fd 7 is left open by this shell: sprig must not keep it.
 exec 7>"$T/inherited"
-start_vm --kernel "$TESTGUEST" --cmdline action=halt --cpus 2
+start_vm --kernel "$TESTGUEST" --cmdline action=halt --cpus 2 --rng
 exec 7>&-
 wait_for 30 console_has "testguest: halting"
 threads=0 filtered=0 nnp=0
@@ -23,10 +23,10 @@ for task in /proc/"$pid"/task/*; do
 	grep -q '^Seccomp:[[:space:]]*2$' "$task/status" && filtered=$((filtered + 1))
 	grep -q '^NoNewPrivs:[[:space:]]*1$' "$task/status" && nnp=$((nnp + 1))
 done
-# The main thread, two vCPUs, and KVM's own worker, which a vCPU thread
-# created and which inherits its filter.
-if [ "$threads" -ge 3 ] && [ "$filtered" = "$threads" ] && [ "$nnp" = "$threads" ]; then
-	pass "Seccomp: 2 and NoNewPrivs on all $threads threads (main, 2 vCPUs, any KVM worker) while the guest runs"
+# The main thread, two vCPUs, the I/O thread (the rng's), and KVM's own
+# worker, which a vCPU thread created and which inherits its filter.
+if [ "$threads" -ge 4 ] && [ "$filtered" = "$threads" ] && [ "$nnp" = "$threads" ]; then
+	pass "Seccomp: 2 and NoNewPrivs on all $threads threads (main, 2 vCPUs, I/O, any KVM worker) while the guest runs"
 else
 	grep -H '^\(Name\|Seccomp\|NoNewPrivs\):' /proc/"$pid"/task/*/status >"$T/out"
 	fail "every thread filtered" "$filtered of $threads threads in seccomp filter mode, $nnp with no_new_privs"
@@ -53,26 +53,30 @@ end_vm
 violate() {
 	case $1 in
 	vmm) args='{"thread": "vmm"}' ;;
+	io) args='{"thread": "io"}' ;;
 	*) args='{"thread": "vcpu", "cpu-index": 1}' ;;
 	esac
 	qmp "$CAPS" "{\"execute\": \"x-seccomp-violation\", \"arguments\": $args}"
 }
-for class in vmm vcpu; do
-	start_vm --kernel "$TESTGUEST" --cmdline action=spin --cpus 2
+# The I/O thread exists only with a virtio device: the rng's.
+for class in vmm vcpu io; do
+	rng=
+	[ $class = io ] && rng=--rng
+	start_vm --kernel "$TESTGUEST" --cmdline action=spin --cpus 2 $rng
 	wait_for 30 console_has "testguest: spinning"
 	violate $class
 	until_gone
 	# Killed by SIGSYS (31): the shell reports 128 + 31.
 	expect "seccomp = kill: a forbidden call in the $class thread kills sprig with SIGSYS" 159
 
-	start_vm --kernel "$TESTGUEST" --cmdline action=spin --cpus 2 --seccomp trap
+	start_vm --kernel "$TESTGUEST" --cmdline action=spin --cpus 2 --seccomp trap $rng
 	wait_for 30 console_has "testguest: spinning"
 	violate $class
 	until_gone
 	expect "seccomp = trap: the $class thread's forbidden call is named, exit 10" 10 \
 		"err:sprig: seccomp: the $class thread made a forbidden system call: socket (41)"
 
-	start_vm --kernel "$TESTGUEST" --cmdline action=spin --cpus 2 --seccomp log
+	start_vm --kernel "$TESTGUEST" --cmdline action=spin --cpus 2 --seccomp log $rng
 	wait_for 30 console_has "testguest: spinning"
 	violate $class
 	cp "$T/out" "$T/violation"
@@ -126,14 +130,15 @@ mkdir -p "$T/bpf"
 timeout 60 "$SPRIG" seccomp show --bpf "$T/bpf" >"$T/out" 2>"$T/err"
 status=$?
 sizes_ok=1
-for class in vmm vcpu; do
+for class in vmm vcpu io; do
 	size=$(stat -c %s "$T/bpf/$class.bpf" 2>/dev/null || echo 0)
 	{ [ "$size" -gt 0 ] && [ $((size % 8)) = 0 ]; } || sizes_ok=0
 done
 if [ "$sizes_ok" = 1 ]; then
-	expect "sprig seccomp show --bpf writes each class's BPF program" 0 "out:vmm.bpf: " "out:vcpu.bpf: "
+	expect "sprig seccomp show --bpf writes each class's BPF program" 0 "out:vmm.bpf: " "out:vcpu.bpf: " \
+		"out:io.bpf: "
 else
-	fail "sprig seccomp show --bpf" "vmm.bpf or vcpu.bpf missing or not whole BPF instructions"
+	fail "sprig seccomp show --bpf" "vmm.bpf, vcpu.bpf or io.bpf missing or not whole BPF instructions"
 fi
 timeout 60 "$SPRIG" seccomp show --mode off >"$T/out" 2>"$T/err"
 status=$?

@@ -313,8 +313,15 @@ static void test_x_sigbus(void **state)
 	assert_string_equal(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"vmm\"}}"),
 			    "{\"return\": {}}\r\n");
 	assert_int_equal(vm.violation_thread, CONTROL_THREAD_VMM);
+	assert_string_equal(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"io\"}}"),
+			    "{\"return\": {}}\r\n");
+	assert_int_equal(vm.violation_thread, CONTROL_THREAD_IO);
+	assert_contains(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"api\"}}"),
+			"Parameter 'thread' expects 'vmm', 'vcpu' or 'io'");
+	vm.sigbus_result = -ENOENT;
 	assert_contains(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"io\"}}"),
-			"Parameter 'thread' expects 'vmm' or 'vcpu'");
+			"the forbidden call failed: no I/O thread (no virtio device)");
+	vm.sigbus_result = 0;
 	assert_contains(ask("{\"execute\": \"x-seccomp-violation\", \"arguments\": {\"thread\": \"vcpu\"}}"),
 			"CPU index out of range");
 	vm.sigbus_result = -EAGAIN;
