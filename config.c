@@ -56,6 +56,11 @@ static const struct key keys[] = {
 	{ "", "cmdline", KEY_STRING, FIELD(cmdline), 0, 0, "TEXT", "kernel command line" },
 	{ "", "mem", KEY_SIZE, FIELD(mem), MEM_MIN_SIZE, MEM_MAX_SIZE, "SIZE",
 	  "guest RAM, e.g. 64M, 2G (K/M/G/T suffixes, 4 MiB to 1 TiB; default 128M)" },
+	{ "", "mem-backend", KEY_WORD, FIELD(mem_backend), 0, 0, "anon|memfd|file",
+	  "what backs guest RAM: anonymous memory (default), a memfd, or the file mem-path (a snapshot "
+	  "of a file-backed VM writes only its state; docs/snapshot.md)" },
+	{ "", "mem-path", KEY_PATH, FIELD(mem_path), 0, 0, "FILE",
+	  "mem-backend = file: the file guest RAM lives in (made, or emptied, at start)" },
 	{ "", "cpus", KEY_COUNT, FIELD(cpus), 1, CONFIG_CPUS_MAX, "N", "number of vCPUs (default 1)" },
 	{ "", "threads-per-core", KEY_COUNT, FIELD(threads_per_core), 1, 256, "N",
 	  "SMT threads per core (default 1)" },
@@ -112,6 +117,8 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(MEM_BACKEND_ANON == 0 && MEM_BACKEND_MEMFD == 1 && MEM_BACKEND_FILE == 2,
+	       "mem-backend's words are the enum's order");
 _Static_assert(NKEYS <= CONFIG_KEYS_MAX, "config_file.c tracks at most CONFIG_KEYS_MAX keys");
 
 __attribute__((format(printf, 2, 3)))
@@ -206,6 +213,9 @@ int config_check(const struct config *config, char *error)
 			   (config->vsock_path[0] ? 1u : 0u);
 	if (config->vsock_cid && !config->vsock_path[0])
 		return fail(error, "vsock.cid without vsock.path: the device needs its socket");
+	if ((config->mem_backend == MEM_BACKEND_FILE) != (config->mem_path[0] != 0))
+		return fail(error, config->mem_path[0] ? "mem-path needs mem-backend = file"
+			    : "mem-backend = file needs mem-path, the file to keep guest RAM in");
 	if (devices > CONFIG_VIRTIO_MAX)
 		return fail(error, "%u virtio devices asked for, at most %u fit (docs/virtio.md)", devices,
 			    CONFIG_VIRTIO_MAX);
@@ -388,6 +398,115 @@ int config_set(struct config *config, const char *section, const char *name, siz
 	if (key_index)
 		*key_index = (int)(k - keys);
 	return set_value(config, k, value, base, where, error);
+}
+
+/* --- the config back as config-file text (a snapshot keeps it so) --- */
+
+struct text_out {
+	char *buf;
+	size_t size, len;
+	bool overflow;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void out(struct text_out *o, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	int n = vsnprintf(o->buf + o->len, o->size - o->len, format, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->size - o->len)
+		o->overflow = true;
+	else
+		o->len += (size_t)n;
+}
+
+static void out_quoted(struct text_out *o, const char *s)
+{
+	out(o, "\"");
+	for (; *s; s++)
+		out(o, *s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
+	out(o, "\"");
+}
+
+/* One key's line, or nothing when it holds its default (zero, empty,
+ * off, the first word): the parser starts from the defaults again. */
+static void write_key(struct text_out *o, const struct key *k, const char *field)
+{
+	uint64_t number = 0;
+	switch (k->type) {
+	case KEY_PATH: case KEY_STRING: case KEY_CPU: case KEY_TAP:
+		if (*field)
+			out(o, "%s = ", k->name), out_quoted(o, field), out(o, "\n");
+		return;
+	case KEY_MAC: {
+		const uint8_t *m = (const uint8_t *)field;
+		if (m[0] | m[1] | m[2] | m[3] | m[4] | m[5])
+			out(o, "%s = %02x:%02x:%02x:%02x:%02x:%02x\n", k->name, m[0], m[1], m[2], m[3], m[4], m[5]);
+		return;
+	}
+	case KEY_BOOL:
+		if (*(const bool *)field)
+			out(o, "%s = on\n", k->name);
+		return;
+	case KEY_CHOICE:
+		if (*(const bool *)field)
+			out(o, "%s = %s\n", k->name, strchr(k->arg, '|') + 1);
+		return;
+	case KEY_WORD: {
+		unsigned index = *(const unsigned *)field;
+		const char *w = k->arg;
+		for (unsigned i = 0; i < index && strchr(w, '|'); i++)
+			w = strchr(w, '|') + 1;
+		if (index)
+			out(o, "%s = %.*s\n", k->name, (int)strcspn(w, "|"), w);
+		return;
+	}
+	case KEY_SIZE: case KEY_BYTES: case KEY_COUNT:
+		memcpy(&number, field, sizeof(number));
+		if (number)
+			out(o, "%s = %llu\n", k->name, (unsigned long long)number);
+		return;
+	}
+}
+
+static void write_section(struct text_out *o, const char *section, const char *base)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section))
+			write_key(o, &keys[i], base + keys[i].offset);
+}
+
+int config_write(const struct config *config, char *buf, size_t size)
+{
+	struct text_out o = { buf, size, 0, size == 0 };
+	if (size)
+		buf[0] = 0;
+	write_section(&o, "", (const char *)config);
+	for (size_t s = 0; s < sizeof(item_sections) / sizeof(item_sections[0]); s++) {
+		const struct item_section *item = &item_sections[s];
+		unsigned count = *(const unsigned *)((const char *)config + item->count_offset);
+		for (unsigned i = 0; i < count; i++) {
+			out(&o, "[%s]\n", item->name);
+			write_section(&o, item->name, (const char *)config + item->offset + i * item->stride);
+		}
+	}
+	/* Sections of one: written when any key there is set. */
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *section = keys[i].section;
+		if (!*section || find_item_section(section) || (i && !strcmp(keys[i - 1].section, section)))
+			continue;
+		struct text_out probe = { o.buf + o.len, o.size - o.len, 0, false };
+		out(&probe, "[%s]\n", section);
+		size_t header = probe.len;
+		write_section(&probe, section, (const char *)config);
+		if (probe.len > header)
+			o.len += probe.len;
+		o.overflow |= probe.overflow;
+		if (o.len < o.size)
+			o.buf[o.len] = 0;
+	}
+	return o.overflow ? -E2BIG : (int)o.len;
 }
 
 static const char *const usage =

@@ -39,6 +39,8 @@ struct config {
 	char initrd[CONFIG_PATH_MAX];
 	char cmdline[CONFIG_CMDLINE_MAX];
 	uint64_t mem;
+	unsigned mem_backend;           /* enum mem_backend: anon, memfd, file */
+	char mem_path[CONFIG_PATH_MAX]; /* mem-backend = file: the file */
 	uint64_t cpus;
 	uint64_t threads_per_core;      /* 0: not given (1) */
 	uint64_t cores;                 /* per package; 0: not given (all in one) */
@@ -102,6 +104,11 @@ int config_section_required_key(const char *name, const char **key_name);
 /* What no single key can check: the number of virtio devices. 0 or
  * -EINVAL with `error`. */
 int config_check(const struct config *config, char *error);
+
+/* The config as config-file text that config_parse_text reads back to
+ * the same config: every key not at its default, paths and strings
+ * quoted. Returns the length, or -E2BIG when `size` is too small. */
+int config_write(const struct config *config, char *buf, size_t size);
 
 #define CONFIG_KEYS_MAX 64
 

@@ -23,6 +23,7 @@
 #include "guest_load.h"
 #include "mem/mem.h"
 #include "seccomp/seccomp_filters.h"
+#include "snapshot/snapshot.h"
 #include "timings.h"
 #include "virtio_setup.h"
 #include "vmm.h"
@@ -143,6 +144,16 @@ static void restart_guest(void *opaque, bool guest)
 		vm_resume_all(vm);
 }
 
+/* QMP snapshot-save, on the main thread. */
+static int save_snapshot(void *opaque, const char *path, char *why)
+{
+	char text[SNAPSHOT_WHY_SIZE];
+	int err = snapshot_save(opaque, path, text);
+	if (err)
+		snprintf(why, CONTROL_WHY_SIZE, "%.*s", CONTROL_WHY_SIZE - 1, text);
+	return err;
+}
+
 static struct control *open_control(const struct config *c, struct vm *vm)
 {
 	struct control *control = NULL;
@@ -165,43 +176,106 @@ static int fail(int status, const char *format, const char *detail)
 	return status;
 }
 
-static int run_vm(const struct config *c)
+/* How this run starts its guest: a kernel booted, or a snapshot restored. */
+struct start {
+	struct snapshot_image *snapshot;  /* NULL: boot the config's kernel */
+	bool copy_memory;                 /* restore: read the memory file whole */
+	bool paused;                      /* restore: stay paused until cont */
+};
+
+/* Guest RAM, the VM and, for a boot, the kernel in RAM and its boot
+ * data; for a restore, the snapshot's memory and its CPU model checked. */
+static int make_vm(struct vm *vm, const struct config *c, const struct start *start,
+		   const struct guest_files *files, struct boot_kernel *boot)
+{
+	char why[CPU_WHY_SIZE > SNAPSHOT_WHY_SIZE ? CPU_WHY_SIZE : SNAPSHOT_WHY_SIZE];
+	struct vm_cpu_config cpu = { (unsigned)c->cpus, (unsigned)c->threads_per_core, (unsigned)c->cores,
+				     c->cpu, c->cpu_enforce && !start->snapshot, start->snapshot != NULL };
+	/* Mapped (not yet backed) first: vm_create registers it before the
+	 * irqchip exists, which is the cheap order. */
+	int err = start->snapshot ? snapshot_memory_map(start->snapshot, c, &vm->mem, start->copy_memory, why)
+		: guest_mem_init_backend(&vm->mem, c->mem, (enum mem_backend)c->mem_backend, c->mem_path);
+	if (err && start->snapshot)
+		return fail(err == -EINVAL ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "restore: %s", why);
+	if (err && c->mem_backend == MEM_BACKEND_FILE)
+		return fail(SPRIG_EXIT_BAD_INPUT, "mem-path: %s", err == -EINVAL ? "not a regular file" : strerror(-err));
+	if (err)
+		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
+	static struct kernel_copy copy;
+	if (!start->snapshot)
+		kernel_copy_start(&copy, &vm->mem, files);
+	err = vm_create(vm, &cpu, why);
+	/* A kernel that is not one is the user's to fix, whatever the host. */
+	if (!start->snapshot && kernel_copy_finish(&copy, boot))
+		return SPRIG_EXIT_BAD_INPUT;
+	if (err)
+		return fail(err == -ERANGE || err == -EINVAL ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
+	if (start->snapshot && (err = snapshot_check_cpu(start->snapshot, &vm->cpu, why)))
+		return fail(SPRIG_EXIT_BAD_INPUT, "restore: %s", why);
+	if (!start->snapshot && guest_boot_data(vm, c, files, boot))
+		return SPRIG_EXIT_BAD_INPUT;
+	return 0;
+}
+
+/* The vCPUs: at the kernel's entry, or as the snapshot left them, with
+ * the devices' state loaded too. */
+static int make_vcpus(struct vm *vm, struct devices *devices, const struct start *start,
+		      const struct boot_kernel *boot)
+{
+	char why[CPU_WHY_SIZE > SNAPSHOT_WHY_SIZE ? CPU_WHY_SIZE : SNAPSHOT_WHY_SIZE];
+	if (vm_create_vcpus(vm, boot, why))
+		return fail(SPRIG_EXIT_HOST, "%s", why);
+	if (!start->snapshot)
+		return 0;
+	int err = snapshot_load_vm(start->snapshot, vm, why);
+	if (!err)
+		err = snapshot_load_devices(start->snapshot, devices, why);
+	if (err)
+		return fail(err == -EINVAL ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "restore: %s", why);
+	timings_mark("snapshot state");
+	return 0;
+}
+
+/* A restored VM can boot again (on-reboot = restart, system_reset) when
+ * its kernel is where it was; without it a guest reset ends sprig. */
+static int restored_guest_files(const struct config *c, struct guest_files *files)
+{
+	if ((c->kernel[0] && access(c->kernel, R_OK)) || (c->initrd[0] && access(c->initrd, R_OK))) {
+		fprintf(stderr, "sprig: warning: restore: %s is gone: a guest reset will end sprig\n",
+			c->kernel[0] && access(c->kernel, R_OK) ? c->kernel : c->initrd);
+		return 1;
+	}
+	return guest_files_open(c, files) ? 1 : 0;
+}
+
+static void end_on_reset(void *opaque, bool guest)
+{
+	struct restart *r = opaque;
+	vm_request_stop(r->vm, SPRIG_EXIT_OK, guest ? "guest-reset" : "host-qmp-system-reset");
+}
+
+static int run_vm(const struct config *c, const struct start *start)
 {
 	static struct vm vm;
 	static struct devices devices;
 	char why[CPU_WHY_SIZE];
-	struct guest_files files;
-	if (guest_files_open(c, &files))
+	static struct guest_files files;
+	bool no_files = start->snapshot ? restored_guest_files(c, &files) : false;
+	if (!start->snapshot && guest_files_open(c, &files))
 		return SPRIG_EXIT_BAD_INPUT;
 	int signal_fd = block_signals();
 	if (signal_fd < 0 || cpu_signals_init() || mce_process_init(&vm))
 		return fail(SPRIG_EXIT_HOST, "signal setup: %s", strerror(errno));
-	struct vm_cpu_config cpu = { (unsigned)c->cpus, (unsigned)c->threads_per_core,
-				     (unsigned)c->cores, c->cpu, c->cpu_enforce };
-	/* Mapped (not yet backed) first: vm_create registers it before the
-	 * irqchip exists, which is the cheap order. */
-	int err = guest_mem_init(&vm.mem, c->mem);
-	if (err)
-		return fail(SPRIG_EXIT_HOST, "guest memory: %s", strerror(-err));
-	static struct kernel_copy copy;
-	kernel_copy_start(&copy, &vm.mem, &files);
-	err = vm_create(&vm, &cpu, why);
-	/* A kernel that is not one is the user's to fix, whatever the host. */
 	struct boot_kernel boot;
-	if (kernel_copy_finish(&copy, &boot))
-		return SPRIG_EXIT_BAD_INPUT;
+	memset(&boot, 0, sizeof(boot));
+	int err = make_vm(&vm, c, start, &files, &boot);
 	if (err)
-		return fail(err == -ERANGE || err == -EINVAL ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST,
-			    "%s", why);
-	if (guest_boot_data(&vm, c, &files, &boot)) {
-		guest_files_close(&files);
-		return SPRIG_EXIT_BAD_INPUT;
-	}
+		return err;
 	/* The files stay mapped (lazily paged): a reset loads them again. */
 	static struct restart restart;
 	restart = (struct restart){ &vm, c, &files, &devices };
-	vm.restart_on_reset = c->on_reboot_restart;
-	vm.on_reset = restart_guest;
+	vm.restart_on_reset = c->on_reboot_restart && !no_files;
+	vm.on_reset = no_files ? end_on_reset : restart_guest;
 	vm.reset_opaque = &restart;
 	struct devices_fds device_fds = { STDOUT_FILENO, vm_irqfd(&vm, COM1_IRQ),
 					  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), vm_irqfd(&vm, I8042_IRQ) };
@@ -220,9 +294,17 @@ static int run_vm(const struct config *c)
 	control_vm_set_blocks(disks, virtio_setup_blocks(&virtio, c, disks));
 	control_vm_set_virtio(devices.virtio_count, virtio_setup_describe, &devices);
 	control_vm_set_io_thread(&virtio.io);
+	static struct snapshot_source snapshot;
+	snapshot = (struct snapshot_source){ &vm, &devices, &virtio, c };
+	control_vm_set_snapshot(save_snapshot, &snapshot);
 	timings_mark("devices");
-	if (vm_create_vcpus(&vm, &boot, why))
-		return fail(SPRIG_EXIT_HOST, "%s", why);
+	if ((err = make_vcpus(&vm, &devices, start, &boot)))
+		return err;
+	if (start->snapshot) {
+		snapshot_close(start->snapshot);
+		if (start->paused)
+			vm.run_state = VM_PAUSED, atomic_store(&vm.pause_requested, true);
+	}
 	vm_close_kvm(&vm);
 	timings_mark("vCPU setup");
 	if ((err = filters_build((enum filter_mode)c->seccomp, why)))
@@ -257,7 +339,8 @@ static int run_vm(const struct config *c)
 	devices_flush(&devices);
 	console_restore_terminal();
 	control_close(control, 1000);
-	guest_files_close(&files);
+	if (!no_files)
+		guest_files_close(&files);
 	if (ep >= 0)
 		close(ep);
 	timings_mark_at("first KVM_RUN", vm.first_run_ns);
@@ -279,6 +362,19 @@ static int run_vm(const struct config *c)
 	return status;
 }
 
+/* `sprig restore DIR ...`: the snapshot's VM, running again. */
+static int restore(int argc, char **argv, struct config *config)
+{
+	static struct snapshot_image img;
+	struct start start = { &img, false, false };
+	char why[SNAPSHOT_WHY_SIZE];
+	int err = snapshot_restore_args(argc, argv, config, &img, &start.copy_memory, &start.paused, why);
+	if (err)
+		return fail(err == -EINVAL || err == -E2BIG ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
+	timings_mark("snapshot read");
+	return run_vm(config, &start);
+}
+
 /* Whatever the parent left open beyond stdio is not the guest's business:
  * a compromised sprig must find nothing there to use. */
 static void close_inherited_fds(void)
@@ -295,10 +391,15 @@ int main(int argc, char **argv)
 	char error[CONFIG_ERROR_SIZE];
 	enum config_action action;
 	close_inherited_fds();
+	snapshot_init();
 	if (argc >= 2 && !strcmp(argv[1], "cpu"))
 		return cpu_command(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "seccomp"))
 		return seccomp_command(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "snapshot"))
+		return snapshot_command(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "restore"))
+		return restore(argc, argv, &config);
 	config_defaults(&config);
 	if (config_parse_args(&config, argc, argv, &action, error))
 		return fail(SPRIG_EXIT_BAD_INPUT, "%s", error);
@@ -312,5 +413,6 @@ int main(int argc, char **argv)
 		       seccomp->minor, seccomp->micro);
 		return 0;
 	}
-	return run_vm(&config);
+	static const struct start boot;
+	return run_vm(&config, &boot);
 }

@@ -80,6 +80,9 @@ struct control_ops {
 	/* x-query-virtio: every virtio device, in window order. */
 	unsigned (*virtio_count)(void *vm);
 	void (*virtio_info)(void *vm, unsigned index, struct control_virtio *out);
+	/* snapshot-save: the paused VM into folder `path`; 0 or -errno with
+	 * `why` (CONTROL_WHY_SIZE). */
+	int (*snapshot_save)(void *vm, const char *path, char *why);
 };
 
 /* One QMP conversation, independent of the transport. */

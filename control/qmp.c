@@ -294,6 +294,26 @@ static int run_x_query_virtio_status(const struct request *r, struct json_out *r
 	return 0;
 }
 
+/* snapshot-save {"path": DIR}: sprig's own (QEMU's snapshot-save writes
+ * into a disk image); the VM must be paused, as in Firecracker. */
+static int run_snapshot_save(const struct request *r, struct json_out *ret, char *desc)
+{
+	static char path[4096];
+	char why[CONTROL_WHY_SIZE];
+	int token = json_object_get(r->doc, (unsigned)r->args, "path");
+	int len = json_string(r->doc, (unsigned)token, path, sizeof(path));
+	if (len <= 0 || (size_t)len != strlen(path))  /* no NUL inside a file name */
+		return error_desc(desc, "Parameter 'path' expects %s", "a folder name");
+	if (!r->s->ops->snapshot_save)
+		return error_desc(desc, "snapshot-save: %s", "not available here");
+	if (r->s->ops->snapshot_save(r->s->vm, path, why)) {
+		snprintf(desc, DESC_SIZE, "snapshot-save: %.*s", DESC_SIZE - 16, why);
+		return -1;
+	}
+	json_out_raw(ret, "{}", 2);
+	return 0;
+}
+
 static int run_query_commands(const struct request *r, struct json_out *ret, char *desc);
 
 static const struct command commands[] = {
@@ -308,6 +328,7 @@ static const struct command commands[] = {
 	{ "query-version", run_query_version, { { 0 } } },
 	{ "query-block", run_query_block, { { 0 } } },
 	{ "query-commands", run_query_commands, { { 0 } } },
+	{ "snapshot-save", run_snapshot_save, { { "path", P_STRING, true } } },
 	{ "x-query-virtio", run_x_query_virtio, { { 0 } } },
 	{ "x-query-virtio-status", run_x_query_virtio_status, { { "path", P_STRING, true } } },
 	{ "x-sigbus", run_x_sigbus,

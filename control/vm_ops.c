@@ -65,6 +65,12 @@ static int fault(void *opaque, unsigned index, uint64_t gpa, enum control_fault 
 
 static struct io_thread *io_thread;
 
+static int forbidden_call(void *opaque)
+{
+	(void)opaque;
+	return filter_forbidden_call();
+}
+
 void control_vm_set_io_thread(struct io_thread *io)
 {
 	io_thread = io;
@@ -75,7 +81,7 @@ static int forbidden_syscall(void *opaque, enum control_thread thread, unsigned 
 	if (thread == CONTROL_THREAD_VMM)
 		return filter_forbidden_call();
 	if (thread == CONTROL_THREAD_IO)
-		return io_thread ? io_thread_call(io_thread, filter_forbidden_call) : -ENOENT;
+		return io_thread ? io_thread_call(io_thread, forbidden_call, NULL) : -ENOENT;
 	return vcpu_request_fault(opaque, index, 0, VCPU_FAULT_FORBIDDEN_SYSCALL);
 }
 
@@ -175,9 +181,26 @@ static void virtio_info(void *opaque, unsigned index, struct control_virtio *out
 	virtio_describe(virtio_opaque, index, out);
 }
 
+static int (*snapshot_saver)(void *opaque, const char *path, char *why);
+static void *snapshot_opaque;
+
+void control_vm_set_snapshot(int (*save)(void *opaque, const char *path, char *why), void *opaque)
+{
+	snapshot_saver = save;
+	snapshot_opaque = opaque;
+}
+
+static int snapshot_save(void *opaque, const char *path, char *why)
+{
+	(void)opaque;
+	if (!snapshot_saver)
+		return snprintf(why, CONTROL_WHY_SIZE, "not available"), -ENOTSUP;
+	return snapshot_saver(snapshot_opaque, path, why);
+}
+
 const struct control_ops control_vm_ops = {
 	status, stop, cont, quit, reset, cpu_count, cpu_info, fault, forbidden_syscall, kick_latency,
-	send_ctrl_alt_del, block_count, block_info, virtio_count, virtio_info,
+	send_ctrl_alt_del, block_count, block_info, virtio_count, virtio_info, snapshot_save,
 };
 
 void control_on_vm_event(void *opaque, const struct vm_event *e)

@@ -15,6 +15,10 @@ void control_vm_set_blocks(const struct control_block *blocks, unsigned count);
 void control_vm_set_virtio(unsigned count, void (*describe)(void *opaque, unsigned index, struct control_virtio *out),
 			   void *opaque);
 
+/* snapshot-save: `save` writes the paused VM into folder `path`, 0 or
+ * -errno with `why` (CONTROL_WHY_SIZE bytes). */
+void control_vm_set_snapshot(int (*save)(void *opaque, const char *path, char *why), void *opaque);
+
 /* The I/O thread, for x-seccomp-violation's "io" (test-only). */
 struct io_thread;
 void control_vm_set_io_thread(struct io_thread *io);

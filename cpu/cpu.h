@@ -107,6 +107,9 @@ struct vm {
 	struct { int fd; unsigned gsi; } irqfds[VM_IRQFDS_MAX];  /* undone first at teardown */
 	unsigned irqfd_count;
 	_Atomic uint64_t first_run_ns;
+	uint32_t *msr_indices;      /* KVM_GET_MSR_INDEX_LIST, for snapshots */
+	unsigned msr_index_count;
+	uint32_t xsave_size;        /* a vCPU's XSAVE area: 4 KiB or KVM_CAP_XSAVE2's */
 
 	/* Pausing (cpu/run_state.c). `lock` guards the counts and the state. */
 	pthread_mutex_t lock;
@@ -135,6 +138,7 @@ struct vm_cpu_config {
 	unsigned cpus, threads_per_core, cores;  /* 0: not given */
 	const char *model;                       /* `cpu = ...`, already checked */
 	bool enforce;                            /* cpu-check = enforce */
+	bool quiet;                              /* no warning per feature removed (a restore checks itself) */
 };
 
 /* Open /dev/kvm, check the capabilities sprig relies on, create the VM,
@@ -250,6 +254,38 @@ int vm_ioeventfd(struct vm *vm, uint64_t gpa, unsigned len, uint64_t datamatch, 
  * out of the interrupt path before the VM fd is closed (cpu/teardown.c:
  * the kernel's own order costs a grace period more per hook). */
 void vm_destroy(struct vm *vm);
+
+/* Snapshots (cpu/state.c, cpu/state_load.c): what KVM holds for a vCPU
+ * and for the VM, read and written in the orders KVM needs. Main thread,
+ * every vCPU parked (or not started yet). `why` says which step failed. */
+struct vcpu_state {
+	struct kvm_mp_state mp_state;
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	struct kvm_xcrs xcrs;
+	struct kvm_debugregs debugregs;
+	struct kvm_lapic_state lapic;
+	struct kvm_vcpu_events events;
+	uint32_t tsc_khz;                 /* 0: KVM did not say */
+	uint32_t xsave_size;
+	void *xsave;
+	unsigned msr_count;
+	struct kvm_msr_entry *msrs;
+	unsigned cpuid_count;
+	struct kvm_cpuid_entry2 *cpuid;
+};
+int vcpu_state_save(struct vcpu *vcpu, struct vcpu_state *state, char *why);
+int vcpu_state_load(struct vcpu *vcpu, const struct vcpu_state *state, char *why);
+void vcpu_state_free(struct vcpu_state *state);
+
+#define VM_IRQCHIPS 3  /* PIC master, PIC slave, IOAPIC: KVM's chip ids */
+struct vm_state {
+	struct kvm_clock_data clock;
+	struct kvm_pit_state2 pit;
+	struct kvm_irqchip irqchips[VM_IRQCHIPS];
+};
+int vm_state_save(struct vm *vm, struct vm_state *state, char *why);
+int vm_state_load(struct vm *vm, const struct vm_state *state, char *why);
 
 /* Install the SIG_IPI handler. Call once before any vCPU thread starts. */
 int cpu_signals_init(void);

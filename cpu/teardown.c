@@ -44,6 +44,7 @@ void vm_destroy(struct vm *vm)
 			close(vm->vcpus[i].fd);
 	}
 	free(vm->vcpus);
+	free(vm->msr_indices);
 	cpuid_model_free(&vm->cpu);
 	cpu_host_free(&vm->host);
 	int fds[] = { vm->kvm_fd, vm->vm_fd, vm->mailbox[0], vm->mailbox[1] };

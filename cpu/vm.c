@@ -110,11 +110,11 @@ static int parse_cpu_config(struct vm *vm, const struct vm_cpu_config *c, struct
 }
 
 /* vCPU 0 exists but has not run: what it showed (cpu/host.c) is known. */
-static int build_cpu_model(struct vm *vm, const struct cpu_spec *spec, bool enforce, char *why)
+static int build_cpu_model(struct vm *vm, const struct cpu_spec *spec, const struct vm_cpu_config *c, char *why)
 {
 	char error[CPUID_MODEL_ERROR_SIZE];
-	int err = cpuid_model_build(&vm->cpu, &vm->host, spec, &vm->topology, enforce,
-				    print_warning, NULL, error);
+	int err = cpuid_model_build(&vm->cpu, &vm->host, spec, &vm->topology, c->enforce,
+				    c->quiet ? NULL : print_warning, NULL, error);
 	if (err)
 		snprintf(why, CPU_WHY_SIZE, "%s", err == -ENOMEM ? "out of memory" : error);
 	return err;
@@ -186,6 +186,33 @@ static int create_irqchip(struct vm *vm, const struct cpu_spec *spec, char *why)
 	return 0;
 }
 
+/* What a snapshot needs later from /dev/kvm, which closes before the
+ * guest runs: the MSRs KVM saves and the XSAVE area's size. */
+static int read_snapshot_facts(struct vm *vm, char *why)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 };
+	if (ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, &probe) < 0 && errno != E2BIG)
+		TRY(-1, "KVM_GET_MSR_INDEX_LIST");
+	struct kvm_msr_list *list = calloc(1, sizeof(*list) + (probe.nmsrs + 1) * sizeof(uint32_t));
+	if (!list) {
+		snprintf(why, CPU_WHY_SIZE, "out of memory for the MSR list");
+		return -ENOMEM;
+	}
+	list->nmsrs = probe.nmsrs;
+	if (ioctl(vm->kvm_fd, KVM_GET_MSR_INDEX_LIST, list) < 0) {
+		free(list);
+		TRY(-1, "KVM_GET_MSR_INDEX_LIST");
+	}
+	vm->msr_indices = malloc((list->nmsrs + 1) * sizeof(uint32_t));
+	if (vm->msr_indices)
+		memcpy(vm->msr_indices, list->indices, list->nmsrs * sizeof(uint32_t));
+	vm->msr_index_count = vm->msr_indices ? list->nmsrs : 0;
+	free(list);
+	int xsave2 = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	vm->xsave_size = xsave2 > (int)sizeof(struct kvm_xsave) ? (uint32_t)xsave2 : sizeof(struct kvm_xsave);
+	return 0;
+}
+
 int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 {
 	unsigned cpus = c->cpus;
@@ -205,13 +232,15 @@ int vm_create(struct vm *vm, const struct vm_cpu_config *c, char *why)
 	if ((err = create_vm_and_memory(vm, cpus, why)) || (err = create_irqchip(vm, &spec, why)))
 		return err;
 	TRY(vm_mailbox_init(vm), "pipe");
+	if ((err = read_snapshot_facts(vm, why)))
+		return err;
 	if ((err = alloc_vcpus(vm, cpus, why)))
 		return err;
 	/* vCPU 0's APIC id is 0 in every topology. */
 	TRY(vm->vcpus[0].fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0ul), "vCPU 0: KVM_CREATE_VCPU");
 	cpu_host_check_vcpu(&vm->host, vm->vcpus[0].fd);
 	timings_mark("vCPU 0");
-	err = build_cpu_model(vm, &spec, c->enforce, why);
+	err = build_cpu_model(vm, &spec, c, why);
 	timings_mark("CPU model");
 	return err;
 }

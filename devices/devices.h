@@ -111,6 +111,23 @@ void devices_flush(struct devices *devices);
 /* Power-on state for every device (guest reset in place). */
 void devices_reset(struct devices *devices);
 
+/* Snapshots (devices/state.c): COM1's registers and receive FIFO, the
+ * i8042's command byte and output queue, in fixed layouts for the state
+ * file. Save flushes COM1's output first; load checks every index and
+ * returns -EINVAL for a state no device could have been in. */
+struct uart_state {
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm, lsr_errors, msr_delta;
+	uint8_t thr_pending, irq_raised, rx_head, rx_count, reserved[3];
+	uint8_t rx[UART_RX_FIFO];
+};
+#define I8042_NEXT_MAX 5  /* the last "what the next data byte is for" */
+struct i8042_state {
+	uint8_t ctr, head, count, last_read, next, last_was_command, irq_raised, reserved;
+	uint8_t queue[I8042_QUEUE];
+};
+void devices_state_save(struct devices *devices, struct uart_state *uart, struct i8042_state *i8042);
+int devices_state_load(struct devices *devices, const struct uart_state *uart, const struct i8042_state *i8042);
+
 /* Monotonic time in ns, the clock timings use. */
 uint64_t devices_now_ns(void);
 

@@ -25,6 +25,7 @@
 #define ACK 0xfa
 
 enum { NEXT_NONE, NEXT_CTR, NEXT_OUTPUT_PORT, NEXT_KBD_OUTPUT, NEXT_AUX, NEXT_KBD_ARG };
+_Static_assert(NEXT_KBD_ARG == I8042_NEXT_MAX, "devices.h: I8042_NEXT_MAX is the last of these");
 
 static void push(struct i8042 *k, uint8_t byte)
 {

@@ -5,6 +5,9 @@
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#include "backing.h"
 
 int guest_mem_init(struct guest_mem *mem, uint64_t size)
 {
@@ -15,18 +18,26 @@ int guest_mem_init(struct guest_mem *mem, uint64_t size)
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	mem->hva = p;
-	mem->size = size;
+	guest_mem_adopt(mem, p, size, MEM_BACKEND_ANON, -1);
+	return 0;
+}
+
+void guest_mem_adopt(struct guest_mem *mem, void *hva, uint64_t size, enum mem_backend backend, int fd)
+{
+	*mem = (struct guest_mem){ .hva = hva, .size = size, .backend = backend, .fd = fd };
 	mem->low_size = size < MEM_MMIO_GAP_START ? size : MEM_MMIO_GAP_START;
 	mem->high_size = size - mem->low_size;
-	return 0;
 }
 
 void guest_mem_free(struct guest_mem *mem)
 {
 	if (mem->hva)
 		munmap(mem->hva, mem->size);
+	/* Only a backing that has one owns an fd: a zeroed struct has none. */
+	if ((mem->backend != MEM_BACKEND_ANON || mem->private_file) && mem->fd >= 0)
+		close(mem->fd);
 	mem->hva = NULL;
+	mem->fd = -1;
 }
 
 static int set_slot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)

@@ -3,6 +3,7 @@
 #ifndef SPRIG_MEM_H
 #define SPRIG_MEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,16 +27,39 @@ struct mem_range {
 
 #define MEM_MAX_RANGES 3
 
+/* What backs guest RAM (`mem-backend`): anonymous memory, a memfd, or a
+ * file the user names (both shared, so the RAM is that file's pages). */
+enum mem_backend { MEM_BACKEND_ANON, MEM_BACKEND_MEMFD, MEM_BACKEND_FILE };
+
 struct guest_mem {
 	uint8_t *hva;        /* one mapping: low RAM then high RAM */
 	uint64_t size;       /* RAM the user asked for */
 	uint64_t low_size;   /* RAM in [0, MEM_MMIO_GAP_START) */
 	uint64_t high_size;  /* RAM from MEM_MMIO_GAP_END on */
+	enum mem_backend backend;
+	int fd;              /* the memfd or file; -1 for anonymous memory */
+	bool private_file;   /* a snapshot's memory file, copy-on-write */
 };
 
 /* Map `size` bytes of anonymous memory and split it around the MMIO gap. */
 int guest_mem_init(struct guest_mem *mem, uint64_t size);
+/* The same on a memfd, or on the file `path` (created, or cut to `size`
+ * and emptied: the guest's RAM starts as zeros either way). */
+int guest_mem_init_backend(struct guest_mem *mem, uint64_t size, enum mem_backend backend, const char *path);
+/* A snapshot's memory file `fd` (exactly `size` bytes) as guest RAM:
+ * mapped copy-on-write, so pages come in as the guest touches them and
+ * the file is never written; with `copy`, read whole into anonymous
+ * memory instead. Takes `fd`: kept for the mapping (guest_mem_free
+ * closes it), or closed at once. */
+int guest_mem_init_snapshot(struct guest_mem *mem, int fd, uint64_t size, bool copy);
 void guest_mem_free(struct guest_mem *mem);
+
+/* Guest RAM into `out` (a new file): every 4 KiB page that is not all
+ * zeros, at its offset in RAM; zero pages stay holes, so an 8 GiB guest
+ * that touched 100 MiB writes about 100 MiB. The `skip_count` pages at
+ * guest-physical `skip` (poisoned: reading them would raise SIGBUS) are
+ * left as holes. 0 or -errno. */
+int guest_mem_save(const struct guest_mem *mem, int out, const uint64_t *skip, unsigned skip_count);
 
 /* Register the RAM with a KVM VM as memory slots. */
 int guest_mem_register(const struct guest_mem *mem, int vm_fd);

@@ -2,8 +2,9 @@
  * explains each rule). Lists are as short as the code allows: a vCPU thread
  * runs KVM_RUN, emulates devices into the console and the main thread's
  * mailbox, injects machine checks and parks; the main thread serves the
- * event loop, the control socket and guest resets. Nothing here opens a
- * file, creates a socket, executes, or maps memory executable. */
+ * event loop, the control socket, guest resets and snapshot-save (the
+ * only files opened after start: a snapshot's). Nothing here creates a
+ * socket but vsock's unix ones, executes, or maps memory executable. */
 #include "rules.h"
 
 #include <linux/if_tun.h>
@@ -66,6 +67,20 @@ static const struct rule vmm[] = {
 	IOCTL(KVM_SET_SREGS, "reset"), IOCTL(KVM_SET_REGS, "reset"), IOCTL(KVM_SET_FPU, "reset"),
 	IOCTL(KVM_SET_MP_STATE, "reset"), IOCTL(KVM_GET_IRQCHIP, "reset"),
 	IOCTL(KVM_SET_IRQCHIP, "reset"), IOCTL(KVM_SET_PIT2, "reset"),
+	/* QMP snapshot-save (snapshot/save.c), with every vCPU parked: the
+	 * folder, its files written under temporary names, synced, renamed. */
+	ALLOW("mkdir", "snapshot-save: the snapshot's folder"),
+	ALLOW("openat", "snapshot-save: the folder and its files (the control socket's client names it)"),
+	ALLOW("pwrite64", "snapshot-save: guest memory, page runs at their offsets"),
+	ALLOW("ftruncate", "snapshot-save: the memory file's size (zero pages stay holes)"),
+	ALLOW("fsync", "snapshot-save: the files and the folder reach the disk"),
+	ALLOW("renameat", "snapshot-save: each file takes its name only once whole"),
+	ALLOW("unlinkat", "snapshot-save: the old state file first, a temporary file on error"),
+	IOCTL(KVM_GET_MP_STATE, "snapshot"), IOCTL(KVM_GET_REGS, "snapshot"),
+	IOCTL(KVM_GET_XSAVE, "snapshot"), IOCTL(KVM_GET_XSAVE2, "snapshot"), IOCTL(KVM_GET_XCRS, "snapshot"),
+	IOCTL(KVM_GET_DEBUGREGS, "snapshot"), IOCTL(KVM_GET_TSC_KHZ, "snapshot"),
+	IOCTL(KVM_GET_CPUID2, "snapshot"), IOCTL(KVM_GET_MSRS, "snapshot"), IOCTL(KVM_GET_CLOCK, "snapshot"),
+	IOCTL(KVM_GET_PIT2, "snapshot"),
 	/* Teardown (cpu/teardown.c), after every vCPU thread is joined. */
 	IOCTL(KVM_REINJECT_CONTROL, "teardown: the PIT's interrupt hooks out first"),
 	IOCTL(KVM_IRQFD, "teardown: each irqfd deassigned before the VM fd closes"),

@@ -92,15 +92,16 @@ static void run_call(struct io_thread *io)
 	unsigned seq = atomic_load(&io->call_seq);
 	if (seq == atomic_load(&io->call_done))
 		return;
-	atomic_store(&io->call_result, io->call());
+	atomic_store(&io->call_result, io->call(io->call_opaque));
 	atomic_store(&io->call_done, seq);
 }
 
-int io_thread_call(struct io_thread *io, int (*fn)(void))
+int io_thread_call(struct io_thread *io, int (*fn)(void *opaque), void *opaque)
 {
 	if (!io->running)
 		return -ENOENT;
 	io->call = fn;
+	io->call_opaque = opaque;
 	unsigned seq = atomic_load(&io->call_seq) + 1;
 	atomic_store(&io->call_seq, seq);
 	uint64_t one = 1;

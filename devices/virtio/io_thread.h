@@ -24,7 +24,8 @@ struct io_thread {
 	struct io_watch { int fd; io_handler_fn *handler; void *opaque; } watches[IO_WATCHES_MAX];
 	int (*install_filter)(void);  /* the thread's own seccomp filter, or NULL */
 	int filter_error;             /* what loading it returned */
-	int (*call)(void);            /* io_thread_call's, while asked */
+	int (*call)(void *opaque);    /* io_thread_call's, while asked */
+	void *call_opaque;
 	_Atomic unsigned call_seq, call_done;
 	_Atomic int call_result;
 };
@@ -57,10 +58,12 @@ void io_drain(int fd);
  * value would disarm it); 0 or -errno. The rate limiters' wake-ups. */
 int io_timer_set(int fd, uint64_t ns);
 
-/* Test-only (QMP x-seccomp-violation): run `fn` on the I/O thread, which
- * its filter confines, and return what it returned; -ENOENT when there is
- * no I/O thread, -ETIMEDOUT after 2 s. Main thread only. */
-int io_thread_call(struct io_thread *io, int (*fn)(void));
+/* Run `fn(opaque)` on the I/O thread, between two handlers, and return
+ * what it returned: a snapshot's device state (nothing is half done
+ * then), and the test-only x-seccomp-violation (the thread's own filter).
+ * -ENOENT when there is no I/O thread, -ETIMEDOUT after 2 s. Main thread
+ * only. */
+int io_thread_call(struct io_thread *io, int (*fn)(void *opaque), void *opaque);
 
 /* Stop and join it (main thread, at VM stop), then close its fds. */
 void io_thread_stop(struct io_thread *io);

@@ -52,6 +52,12 @@ struct virtio_device_ops {
 	void (*notify)(void *device, unsigned index);
 	/* The driver wrote 0 to status: forget everything. */
 	void (*reset)(void *device);
+	/* Before a snapshot, on the I/O thread with `lock` held: a chain
+	 * popped and not answered goes back to its ring (NULL: none kept). */
+	void (*quiesce)(void *device);
+	/* After a snapshot's state is loaded into a live device, before the
+	 * I/O thread starts (NULL: nothing to do); activate has run. */
+	void (*restored)(void *device);
 };
 
 struct virtio_mmio {
@@ -87,6 +93,31 @@ void virtio_mmio_write(struct virtio_mmio *t, uint64_t offset, const uint8_t *da
 
 /* The features the device offers: its own and the transport's. */
 uint64_t virtio_mmio_offered(const struct virtio_mmio *t);
+
+/* Snapshots (mmio_state.c): the registers and each queue's configuration
+ * and indexes, in a fixed layout for the state file. */
+struct virtio_queue_state {
+	uint16_t size;             /* the queue as made ready (if ready) */
+	uint8_t ready, broken, event_idx, indirect, reserved[2];
+	uint64_t desc, avail, used;
+	uint16_t last_avail, used_idx, signalled_used, pending_size;
+	uint8_t pending_event_idx, pending_indirect, reserved2[6];
+	uint64_t pending_desc, pending_avail, pending_used;  /* what the driver wrote so far */
+};
+struct virtio_mmio_state {
+	uint32_t device_id, queue_count, status, device_features_sel, driver_features_sel, queue_sel;
+	uint32_t config_generation, interrupt_status;
+	uint64_t driver_features;
+	struct virtio_queue_state queues[VIRTIO_QUEUES_MAX];
+};
+/* On the I/O thread (or with it stopped): the device's quiesce hook, then
+ * the state. */
+void virtio_mmio_state_save(struct virtio_mmio *t, struct virtio_mmio_state *state);
+/* Before the I/O thread starts: 0, or -EINVAL with `why` when the state
+ * is not one this device could be in (another device type, a queue whose
+ * rings are not in guest RAM). A live device is activated, its `restored`
+ * hook run and each ready queue notified, so what waits is served. */
+int virtio_mmio_state_load(struct virtio_mmio *t, const struct virtio_mmio_state *state, const char **why);
 
 /* For the device, with `lock` held: is the device running (DRIVER_OK,
  * not NEEDS_RESET)? */

@@ -43,8 +43,9 @@ void virtq_reset(struct virtq *q)
 	memset(q, 0, sizeof(*q));
 }
 
-int virtq_start(struct virtq *q, const struct guest_mem *mem, const struct virtq_config *config,
-		uint16_t size_max)
+/* Check the configuration and find the rings; nothing written yet. */
+static int map_rings(struct virtq *q, const struct guest_mem *mem, const struct virtq_config *config,
+		     uint16_t size_max)
 {
 	virtq_reset(q);
 	q->config = *config;
@@ -58,8 +59,30 @@ int virtq_start(struct virtq *q, const struct guest_mem *mem, const struct virtq
 	q->used = guest_mem_ptr(mem, config->used_gpa, USED_BYTES(size));
 	if (!q->desc || !q->avail || !q->used)
 		return broken(q, "queue rings are not in guest RAM");
+	return 0;
+}
+
+int virtq_start(struct virtq *q, const struct guest_mem *mem, const struct virtq_config *config,
+		uint16_t size_max)
+{
+	int err = map_rings(q, mem, config, size_max);
+	if (err)
+		return err;
 	store16(q->used, 0);      /* flags: notifications wanted */
 	store16(q->used + 2, 0);  /* idx */
+	q->ready = true;
+	return 0;
+}
+
+int virtq_restore(struct virtq *q, const struct guest_mem *mem, const struct virtq_config *config,
+		  uint16_t size_max, uint16_t last_avail, uint16_t used_idx, uint16_t signalled_used)
+{
+	int err = map_rings(q, mem, config, size_max);
+	if (err)
+		return err;
+	q->last_avail = last_avail;
+	q->used_idx = used_idx;
+	q->signalled_used = signalled_used;
 	q->ready = true;
 	return 0;
 }

@@ -62,6 +62,12 @@ struct virtq_chain {
 int virtq_start(struct virtq *q, const struct guest_mem *mem, const struct virtq_config *config,
 		uint16_t size_max);
 
+/* A queue as a snapshot left it: the same checks as virtq_start, the
+ * device's indexes as they were, and the rings in guest RAM untouched
+ * (they are the snapshot's). 0 or -EINVAL with q->error. */
+int virtq_restore(struct virtq *q, const struct guest_mem *mem, const struct virtq_config *config,
+		  uint16_t size_max, uint16_t last_avail, uint16_t used_idx, uint16_t signalled_used);
+
 /* Forget everything (device reset): not ready, not broken. */
 void virtq_reset(struct virtq *q);
 

@@ -26,10 +26,19 @@ static void rng_reset(void *device)
 	((struct virtio_rng *)device)->held = false;  /* the chain was the old driver's */
 }
 
+/* A snapshot must not lose the chain waiting for tokens: back to the ring. */
+static void rng_quiesce(void *device)
+{
+	struct virtio_rng *rng = device;
+	if (rng->held)
+		virtq_unpop(&rng->transport.queues[0], 1);
+	rng->held = false;
+}
+
 static const struct virtio_device_ops rng_ops = {
 	.name = "rng", .device_id = VIRTIO_ID_ENTROPY, .queue_count = 1,
 	.queue_size_max = VIRTIO_RNG_QUEUE_SIZE, .activate = rng_activate, .notify = rng_notify,
-	.reset = rng_reset,
+	.reset = rng_reset, .quiesce = rng_quiesce,
 };
 
 /* Random bytes into the chain's writable buffers, `budget` at most. */

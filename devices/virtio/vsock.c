@@ -74,6 +74,7 @@ static void vsock_reset(void *device)
 {
 	struct virtio_vsock *v = device;
 	v->reset_pending = true;
+	v->transport_reset_pending = false;
 	device_signal(v->rx_kick_fd);
 }
 
@@ -538,12 +539,56 @@ static void on_kick(void *opaque, int fd)
 
 static void on_rx_kick(void *opaque) { on_kick(opaque, ((struct virtio_vsock *)opaque)->rx_kick_fd); }
 static void on_tx_kick(void *opaque) { on_kick(opaque, ((struct virtio_vsock *)opaque)->tx_kick_fd); }
-static void on_event_kick(void *opaque) { io_drain(((struct virtio_vsock *)opaque)->event_kick_fd); }
+#define EVENT_QUEUE 2u
+#define EVENT_TRANSPORT_RESET 0u
+
+/* The event queue's one event: struct virtio_vsock_event { le32 id; }. It
+ * waits for a buffer if the driver has given none yet. */
+static void send_transport_reset(struct virtio_vsock *v)
+{
+	struct virtio_mmio *t = &v->transport;
+	struct virtq *q = &t->queues[EVENT_QUEUE];
+	if (!q->ready)
+		return;
+	int got = virtq_pop(q, t->mem, &v->chain);
+	if (got < 0) {
+		virtio_mmio_needs_reset(t, q->error);
+		return;
+	}
+	if (!got)
+		return;  /* the next kick of the event queue tries again */
+	const struct virtq_buffer *b = &v->chain.buffers[0];
+	uint32_t id = EVENT_TRANSPORT_RESET, written = 0;
+	if (v->chain.count && b->writable && b->len >= sizeof(id)) {
+		memcpy(b->hva, &id, sizeof(id));
+		written = sizeof(id);
+	}
+	virtq_push(q, v->chain.head, written);
+	v->transport_reset_pending = false;
+	virtio_mmio_used(t, EVENT_QUEUE);
+}
+
+static void on_event_kick(void *opaque)
+{
+	struct virtio_vsock *v = opaque;
+	io_drain(v->event_kick_fd);
+	pthread_mutex_lock(&v->transport.lock);
+	if (v->transport_reset_pending && virtio_mmio_live(&v->transport))
+		send_transport_reset(v);
+	pthread_mutex_unlock(&v->transport.lock);
+}
+
+static void vsock_restored(void *device)
+{
+	struct virtio_vsock *v = device;
+	v->transport_reset_pending = true;
+	device_signal(v->event_kick_fd);
+}
 
 static const struct virtio_device_ops vsock_ops = {
 	.name = "vsock", .device_id = VIRTIO_ID_VSOCK, .queue_count = 3,
 	.queue_size_max = VSOCK_QUEUE_SIZE, .config_size = 8, .config_read = vsock_config_read,
-	.activate = vsock_activate, .notify = vsock_notify, .reset = vsock_reset,
+	.activate = vsock_activate, .notify = vsock_notify, .reset = vsock_reset, .restored = vsock_restored,
 };
 
 /* The listening socket; a socket file left by an earlier run goes. */

@@ -57,6 +57,7 @@ struct virtio_vsock {
 	uint32_t next_host_port;
 	unsigned next_turn;          /* the connection the receive queue serves first */
 	bool reset_pending;          /* the driver reset the device: drop every connection */
+	bool transport_reset_pending;  /* restored from a snapshot: tell the guest its connections are gone */
 	struct virtq_chain chain;
 	uint8_t buffer[VSOCK_PACKET_MAX];
 	uint8_t *pending_area;        /* VSOCK_CONNECTIONS_MAX x VSOCK_BUF_ALLOC, mapped at init */
@@ -72,6 +73,10 @@ int virtio_vsock_watch(struct virtio_vsock *v, struct io_thread *io);
 /* The guest's packets, then what it is owed, while it has buffers. With
  * the transport's lock held and the device live; tests call it too. */
 void virtio_vsock_serve(struct virtio_vsock *v);
+
+/* Restored from a snapshot, connections cannot come along: the guest is
+ * sent VIRTIO_VSOCK_EVENT_TRANSPORT_RESET on the event queue (as
+ * Firecracker does), so it drops its sockets and connects again. */
 
 /* Every connection closed, the listening socket closed and removed. */
 void virtio_vsock_close(struct virtio_vsock *v);

@@ -16,6 +16,8 @@ struct fake_vm {
 	bool hwpoison;
 	int violation_thread;
 	unsigned violation_cpu;
+	char snapshot_path[64];
+	int snapshot_result;
 };
 
 static const char *fake_status(void *vm) { return ((struct fake_vm *)vm)->state; }
@@ -93,10 +95,19 @@ static void fake_virtio_info(void *vm, unsigned index, struct control_virtio *ou
 	snprintf(out->path, sizeof(out->path), "/machine/virtio-mmio@d000%u000/virtio-backend", index + 1);
 }
 
+static int fake_snapshot_save(void *opaque, const char *path, char *why)
+{
+	struct fake_vm *v = opaque;
+	snprintf(v->snapshot_path, sizeof(v->snapshot_path), "%s", path);
+	if (v->snapshot_result)
+		snprintf(why, CONTROL_WHY_SIZE, "the VM must be paused first (stop)");
+	return v->snapshot_result;
+}
+
 static const struct control_ops fake_ops = {
 	fake_status, fake_stop, fake_cont, fake_quit, fake_reset, fake_cpu_count, fake_cpu_info, fake_fault,
 	fake_forbidden_syscall, fake_kick_latency, fake_send_ctrl_alt_del, fake_block_count, fake_block_info,
-	fake_virtio_count, fake_virtio_info,
+	fake_virtio_count, fake_virtio_info, fake_snapshot_save,
 };
 
 static struct fake_vm vm;
@@ -230,6 +241,23 @@ static void test_query_block(void **state)
 	assert_contains(r, "\"bps\": 0, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": 0, \"iops_rd\": 0");
 	assert_contains(r, "\"bps\": 10485760, \"bps_rd\": 0, \"bps_wr\": 0, \"iops\": 1000, \"iops_rd\": 0, "
 			   "\"iops_wr\": 0");
+}
+
+static void test_snapshot_save(void **state)
+{
+	(void)state;
+	negotiate();
+	assert_string_equal(ask("{\"execute\": \"snapshot-save\", \"arguments\": {\"path\": \"/srv/snap \\\"1\\\"\"}}"),
+			    "{\"return\": {}}\r\n");
+	assert_string_equal(vm.snapshot_path, "/srv/snap \"1\"");
+	vm.snapshot_result = -EBUSY;
+	assert_contains(ask("{\"execute\": \"snapshot-save\", \"arguments\": {\"path\": \"/srv/snap\"}}"),
+			"\"desc\": \"snapshot-save: the VM must be paused first (stop)\"");
+	assert_contains(ask("{\"execute\": \"snapshot-save\", \"arguments\": {\"path\": \"\"}}"),
+			"Parameter 'path' expects a folder name");
+	assert_contains(ask("{\"execute\": \"snapshot-save\", \"arguments\": {\"path\": 7}}"),
+			"\"class\": \"GenericError\"");
+	assert_contains(ask("{\"execute\": \"snapshot-save\"}"), "\"class\": \"GenericError\"");
 }
 
 static void test_virtio(void **state)
@@ -414,11 +442,15 @@ int main(void)
 		cmocka_unit_test_setup(test_cpus_version_commands, setup),
 		cmocka_unit_test_setup(test_query_block, setup),
 		cmocka_unit_test_setup(test_virtio, setup),
+		cmocka_unit_test_setup(test_snapshot_save, setup),
 		cmocka_unit_test_setup(test_many_cpus, setup),
 		cmocka_unit_test_setup(test_x_sigbus, setup),
 		cmocka_unit_test_setup(test_event, setup),
 	};
-	size_t n = 7;
+	/* The case tables go after the fixed tests, however many those are. */
+	size_t n = 0;
+	while (tests[n].test_func)
+		n++;
 	add_case_tests(tests, n, bad_cases, test_bad_request, NULL, NULL);
 	return run_group("qmp", tests, n);
 }
