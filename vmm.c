@@ -176,6 +176,13 @@ static int fail(int status, const char *format, const char *detail)
 	return status;
 }
 
+/* A snapshot that is not there or not whole is the user's input. */
+static bool restore_input_error(int err)
+{
+	return err == -EINVAL || err == -E2BIG || err == -ENOENT || err == -ENOTDIR || err == -EACCES ||
+	       err == -EISDIR || err == -ENAMETOOLONG || err == -ELOOP;
+}
+
 /* How this run starts its guest: a kernel booted, or a snapshot restored. */
 struct start {
 	struct snapshot_image *snapshot;  /* NULL: boot the config's kernel */
@@ -196,7 +203,7 @@ static int make_vm(struct vm *vm, const struct config *c, const struct start *st
 	int err = start->snapshot ? snapshot_memory_map(start->snapshot, c, &vm->mem, start->copy_memory, why)
 		: guest_mem_init_backend(&vm->mem, c->mem, (enum mem_backend)c->mem_backend, c->mem_path);
 	if (err && start->snapshot)
-		return fail(err == -EINVAL ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "restore: %s", why);
+		return fail(restore_input_error(err) ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "restore: %s", why);
 	if (err && c->mem_backend == MEM_BACKEND_FILE)
 		return fail(SPRIG_EXIT_BAD_INPUT, "mem-path: %s", err == -EINVAL ? "not a regular file" : strerror(-err));
 	if (err)
@@ -370,7 +377,7 @@ static int restore(int argc, char **argv, struct config *config)
 	char why[SNAPSHOT_WHY_SIZE];
 	int err = snapshot_restore_args(argc, argv, config, &img, &start.copy_memory, &start.paused, why);
 	if (err)
-		return fail(err == -EINVAL || err == -E2BIG ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
+		return fail(restore_input_error(err) ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
 	timings_mark("snapshot read");
 	return run_vm(config, &start);
 }

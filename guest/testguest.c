@@ -124,10 +124,25 @@ static void all_cpus(enum ap_mode mode)
 	print("testguest: cpus %u\n", 1 + __atomic_load_n(&aps_in_place, __ATOMIC_SEQ_CST));
 }
 
+/* How many APs counted since the last look. */
+static unsigned aps_moving(void)
+{
+	static uint64_t seen[MAX_CPUS];
+	unsigned moving = 0, aps = __atomic_load_n(&aps_in_place, __ATOMIC_SEQ_CST);
+	for (unsigned i = 1; i <= aps && i < MAX_CPUS; i++) {
+		uint64_t now = counters[i].n;
+		moving += now != seen[i];
+		seen[i] = now;
+	}
+	return moving;
+}
+
 /* The BSP counts too, and prints its count every 2^every iterations, or
  * after 2^26 TSC ticks (some 25 ms) without a line: hosts that emulate
  * the guest run the loop thousands of times slower (docs/host-notes.md),
- * and a test waiting for the console to move must not wait for minutes. */
+ * and a test waiting for the console to move must not wait for minutes.
+ * Each line says how many APs counted since the one before (a snapshot
+ * restored must bring every vCPU back). */
 static void count(void)
 {
 	const char *every = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "every") : NULL;
@@ -135,13 +150,40 @@ static void count(void)
 	uint64_t mask = (1ull << (k < 63 ? k : 63)) - 1;
 	all_cpus(AP_COUNT);
 	uint64_t last = rdtsc();
+	aps_moving();
 	for (uint64_t n = 1;; n++) {
 		counters[0].n = n;
 		if (!(n & mask) || (!(n & 255) && rdtsc() - last > (1ull << 26))) {
-			print("testguest: count %lu\n", n);
+			unsigned moving = aps_moving();
+			print("testguest: count %lu, %u of %u APs counting\n", n, moving,
+			      __atomic_load_n(&aps_in_place, __ATOMIC_SEQ_CST));
 			last = rdtsc();
 		}
 	}
+}
+
+/* `latch wait=K`: say so, wait 2^K TSC ticks (default 32) without
+ * looking at COM1, then print what its receive FIFO holds: bytes that
+ * arrived meanwhile wait in the UART (a snapshot must keep them). */
+static void latch(void)
+{
+	const char *wait = boot_info.cmdline ? cmdline_value(boot_info.cmdline, "wait") : NULL;
+	uint64_t k = wait ? parse_u64(wait) : 32;
+	/* FIFO on and the receive interrupt enabled (sprig's COM1 takes host
+	 * input only for a listening driver); this CPU's interrupts stay off. */
+	outb(0x3f8 + 2, 0x07);
+	outb(0x3f8 + 1, 0x01);
+	print("testguest: latch waiting\n");
+	uint64_t start = rdtsc();
+	while (rdtsc() - start < (1ull << (k < 62 ? k : 62)))
+		cpu_relax();
+	char got[17];
+	unsigned n = 0;
+	while (n < 16 && (inb(0x3f8 + 5) & 1))
+		got[n++] = (char)inb(0x3f8);
+	got[n] = 0;
+	print("testguest: latched %u bytes: '%s'\n", n, got);
+	debug_exit(0);
 }
 
 /* Boots counted in RAM that survives a reset in place (on-reboot =
@@ -265,6 +307,8 @@ void guest_main(void)
 		try_xsave();
 	} else if (!strncmp(action, "count", 5)) {
 		count();
+	} else if (!strncmp(action, "latch", 5)) {
+		latch();
 	} else if (!strncmp(action, "poweroff", 8)) {
 		print("testguest: acpi power off\n");
 		print("testguest: acpi power off %s\n", acpi_power_off() ? "ignored" : "not offered");

@@ -10,6 +10,9 @@
  *   rng-wild   offer buffers outside RAM, then a queue whose rings are not
  *              in RAM, each followed by a reset and a good read
  *   storm      20000 notifications with nothing in the ring, then a read
+ *   rng-later  `virtio: rng ready, waiting`, 2^32 TSC ticks, then 16
+ *              random bytes printed (clones restored from a snapshot
+ *              taken in the wait must print different ones)
  *   blk        the first virtio-blk disk: capacity, sector 0 as text, a
  *              sector written, flushed and read back, the serial, a read
  *              past the end (IOERR), an unknown request (UNSUPP); on a
@@ -336,6 +339,20 @@ void guest_main(void)
 			finish("FAIL needs reset after a reset");
 		check_random(false);
 		finish("rng-wild ok");
+	} else if (!strncmp(action, "rng-later", 9)) {
+		/* A snapshot taken in the wait, restored twice: each clone
+		 * draws from its own host's getrandom, so they must differ. */
+		print("virtio: rng ready, waiting\n");
+		uint64_t start = rdtsc();
+		while (rdtsc() - start < (1ull << 32))
+			cpu_relax();
+		if (read_random(0, false) != 64)
+			finish("FAIL short read");
+		print("virtio: drew");
+		for (unsigned i = 0; i < 16; i++)
+			print(" %x", buffers[0][i]);
+		print("\n");
+		finish("rng-later ok");
 	} else if (!strncmp(action, "storm", 5)) {
 		for (unsigned i = 0; i < 20000; i++)
 			wr(VIRTIO_QUEUE_NOTIFY, 0);

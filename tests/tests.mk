@@ -20,11 +20,17 @@ $(WITHOUT_PVH_NOTE): tests/integration/without_pvh_note.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
 
+# Damages snapshot state files for snapshot.sh (its own reading of the format).
+SNAPSHOT_EDIT := $(BUILD)/tests/snapshot_edit
+$(SNAPSHOT_EDIT): tests/integration/snapshot_edit.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $<
+
 # make test: all but the Linux guests (under 10 minutes); make test-linux:
 # the guest kernels and the Linux suite; make test-all (.ci/run): both,
 # with one tally.
 TEST_MAIN_NEEDS := $(BUILD)/sprig $(BUILD)/asan/sprig guests $(UNIT_TESTS) $(FUZZ_TARGETS) $(QMP_DRIVE) \
-	$(CPUID_DIFF)
+	$(CPUID_DIFF) $(SNAPSHOT_EDIT)
 TEST_LINUX_NEEDS := $(BUILD)/sprig $(WITHOUT_PVH_NOTE)
 .PHONY: test-linux test-all
 test: $(TEST_MAIN_NEEDS) | $(DEPS_STAMP)
