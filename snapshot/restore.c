@@ -87,6 +87,8 @@ int snapshot_config(struct snapshot_image *img, struct config *c, char *why)
 {
 	const struct snapshot_section *s = snapshot_find(&img->view, SNAP_CONFIG, 0);
 	char error[CONFIG_ERROR_SIZE], name[CONFIG_PATH_MAX + 16];
+	if (!s)
+		return refuse(why, -EINVAL, "damaged state file: %s", "no config section");
 	snprintf(name, sizeof(name), "%s/%s", img->dir, SNAPSHOT_STATE_FILE);
 	config_defaults(c);
 	if (config_parse_text(c, name, (const char *)s->data, (size_t)s->len, error) || config_check(c, error))

@@ -76,7 +76,7 @@ static const void *array(struct snapshot_image *img, uint32_t type, unsigned i, 
 	return s->data;
 }
 
-static int vcpu_sections(struct snapshot_image *img, unsigned i, struct vcpu_state *s, char *why)
+int snapshot_vcpu_sections(struct snapshot_image *img, unsigned i, struct vcpu_state *s, char *why)
 {
 	memset(s, 0, sizeof(*s));
 	bool ok = fixed(img, SNAP_VCPU_MP_STATE, i, &s->mp_state, sizeof(s->mp_state)) &&
@@ -107,7 +107,7 @@ int snapshot_load_vm(struct snapshot_image *img, struct vm *vm, char *why)
 		return damaged(why, "more vCPUs than its config's cpus:", vm->nr_vcpus + 1);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu_state s;
-		if ((err = vcpu_sections(img, i, &s, why)) || (err = vcpu_state_load(&vm->vcpus[i], &s, why)))
+		if ((err = snapshot_vcpu_sections(img, i, &s, why)) || (err = vcpu_state_load(&vm->vcpus[i], &s, why)))
 			return err;
 	}
 	return 0;

@@ -62,6 +62,9 @@ int snapshot_memory_map(struct snapshot_image *img, const struct config *config,
 /* Every CPU feature the snapshot's model had must be in `model`, the same
  * model built on this host (as cpu-check = enforce refuses). */
 int snapshot_check_cpu(struct snapshot_image *img, const struct cpu_template *model, char *why);
+/* vCPU `index`'s sections, each checked for its size, gathered into
+ * `state` (whose arrays point into the state file). */
+int snapshot_vcpu_sections(struct snapshot_image *img, unsigned index, struct vcpu_state *state, char *why);
 /* The VM's and every vCPU's KVM state (vCPUs made, threads not started). */
 int snapshot_load_vm(struct snapshot_image *img, struct vm *vm, char *why);
 /* COM1, the i8042 and every virtio transport (before the I/O thread). */

@@ -9,11 +9,12 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-fra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/fuzz_json $(FUZZ_OUT)/fuzz_bzimage \
 	$(FUZZ_OUT)/fuzz_devices $(FUZZ_OUT)/fuzz_virtq $(FUZZ_OUT)/fuzz_virtio_blk \
-	$(FUZZ_OUT)/fuzz_virtio_net $(FUZZ_OUT)/fuzz_virtio_vsock
+	$(FUZZ_OUT)/fuzz_virtio_net $(FUZZ_OUT)/fuzz_virtio_vsock $(FUZZ_OUT)/fuzz_snapshot
 FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
 FUZZ_BZIMAGE_SEEDS := $(FUZZ_OUT)/seeds/bzimage.stamp
 FUZZ_VIRTQ_SEEDS := $(FUZZ_OUT)/seeds/virtq.stamp
-FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS) $(FUZZ_BZIMAGE_SEEDS) $(FUZZ_VIRTQ_SEEDS)
+FUZZ_SNAPSHOT_SEEDS := $(FUZZ_OUT)/seeds/snapshot.stamp
+FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS) $(FUZZ_BZIMAGE_SEEDS) $(FUZZ_VIRTQ_SEEDS) $(FUZZ_SNAPSHOT_SEEDS)
 
 # What each target is built from besides its own fuzz_NAME.c.
 $(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
@@ -29,6 +30,10 @@ $(FUZZ_OUT)/fuzz_virtio_net: $(wildcard devices/*.c) devices/virtio/net.c device
 $(FUZZ_OUT)/fuzz_virtio_vsock: $(wildcard devices/*.c) devices/virtio/vsock.c devices/virtio/mmio.c \
 	devices/virtio/queue.c devices/virtio/io_thread.c mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_bzimage: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
+$(FUZZ_OUT)/fuzz_snapshot: snapshot/format.c snapshot/restore.c snapshot/restore_state.c cpu/state_load.c \
+	cpu/features.c config.c config_file.c cpu/spec.c cpu/models.c $(wildcard devices/*.c) devices/virtio/rng.c \
+	devices/virtio/mmio.c devices/virtio/mmio_state.c devices/virtio/queue.c devices/virtio/io_thread.c \
+	devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c mem/backing.c
 
 $(FUZZ_BINS): $(FUZZ_OUT)/%: tests/fuzz/%.c $(wildcard *.h */*.h */*/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -56,4 +61,11 @@ $(FUZZ_VIRTQ_SEEDS): tests/fuzz/make_virtq_seeds.c | $(DEPS_STAMP)
 	@rm -rf $(FUZZ_OUT)/seeds/virtq && mkdir -p $(FUZZ_OUT)/seeds/virtq
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $(FUZZ_OUT)/make_virtq_seeds $<
 	$(FUZZ_OUT)/make_virtq_seeds $(FUZZ_OUT)/seeds/virtq
+	@touch $@
+
+# Seeds for fuzz_snapshot: state files with every section sprig writes.
+$(FUZZ_SNAPSHOT_SEEDS): tests/fuzz/make_snapshot_seeds.c snapshot/format.c | $(DEPS_STAMP)
+	@rm -rf $(FUZZ_OUT)/seeds/snapshot && mkdir -p $(FUZZ_OUT)/seeds/snapshot
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $(FUZZ_OUT)/make_snapshot_seeds $^
+	$(FUZZ_OUT)/make_snapshot_seeds $(FUZZ_OUT)/seeds/snapshot
 	@touch $@

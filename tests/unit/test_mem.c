@@ -3,6 +3,11 @@
 #include "helpers.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../../mem/mem.h"
 
@@ -377,6 +382,84 @@ static void replace_page_gives_a_fresh_zero_page(void **state)
 	assert_int_equal(guest_mem_replace_page(&mem, UINT64_MAX), -EINVAL);
 }
 
+/* --- backings and snapshots (mem/backing.c) --- */
+
+static int temp_file(char *path)
+{
+	strcpy(path, "/tmp/sprig-test-mem-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void memfd_and_file_backings(void **state)
+{
+	(void)state;
+	guest_mem_free(&mem);
+	assert_int_equal(guest_mem_init_backend(&mem, 16 * MEM_MiB, MEM_BACKEND_MEMFD, NULL), 0);
+	assert_true(mem.fd >= 0);
+	uint8_t *p = guest_mem_ptr(&mem, 8192, 1);
+	*p = 7;
+	uint8_t b = 0;
+	assert_int_equal(pread(mem.fd, &b, 1, 8192), 1);  /* RAM is the memfd's pages */
+	assert_int_equal(b, 7);
+	guest_mem_free(&mem);
+	char path[64];
+	int fd = temp_file(path);
+	assert_int_equal(write(fd, "old", 3), 3);  /* emptied: RAM starts as zeros */
+	close(fd);
+	assert_int_equal(guest_mem_init_backend(&mem, 16 * MEM_MiB, MEM_BACKEND_FILE, path), 0);
+	assert_int_equal(*(uint8_t *)guest_mem_ptr(&mem, 0, 1), 0);
+	*(uint8_t *)guest_mem_ptr(&mem, 4096, 1) = 9;
+	guest_mem_free(&mem);
+	fd = open(path, O_RDONLY);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 16 * MEM_MiB);
+	assert_int_equal(pread(fd, &b, 1, 4096), 1);
+	assert_int_equal(b, 9);
+	close(fd);
+	unlink(path);
+	assert_int_equal(guest_mem_init_backend(&mem, 16 * MEM_MiB, MEM_BACKEND_FILE, "/dev/null"), -EINVAL);
+	assert_int_equal(guest_mem_init_backend(&mem, 1000, MEM_BACKEND_MEMFD, NULL), -EINVAL);
+}
+
+/* Saved sparse, poisoned pages left out; mapped back copy-on-write, the
+ * file untouched by the guest's writes; or copied. */
+static void save_and_map_back(void **state)
+{
+	(void)state;
+	init(64 * MEM_MiB);
+	memset(guest_mem_ptr(&mem, 0x100000, 4096), 0xaa, 4096);
+	*(uint8_t *)guest_mem_ptr(&mem, 0x200000, 1) = 1;
+	*(uint8_t *)guest_mem_ptr(&mem, 0x300000, 1) = 3;  /* "poisoned" */
+	char path[64];
+	int fd = temp_file(path);
+	uint64_t skip = 0x300123;
+	assert_int_equal(guest_mem_save(&mem, fd, &skip, 1), 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 64 * MEM_MiB);
+	assert_true(st.st_blocks * 512 <= 64 * 1024);  /* two pages, not 64 MiB */
+	guest_mem_free(&mem);
+	assert_int_equal(guest_mem_init_snapshot(&mem, fd, 64 * MEM_MiB, false), 0);
+	assert_int_equal(*(uint8_t *)guest_mem_ptr(&mem, 0x100fff, 1), 0xaa);
+	assert_int_equal(*(uint8_t *)guest_mem_ptr(&mem, 0x200000, 1), 1);
+	assert_int_equal(*(uint8_t *)guest_mem_ptr(&mem, 0x300000, 1), 0);
+	*(uint8_t *)guest_mem_ptr(&mem, 0x200000, 1) = 2;
+	guest_mem_free(&mem);
+	fd = open(path, O_RDONLY);
+	uint8_t b = 0;
+	assert_int_equal(pread(fd, &b, 1, 0x200000), 1);
+	assert_int_equal(b, 1);  /* private: the file kept the snapshot's byte */
+	assert_int_equal(guest_mem_init_snapshot(&mem, fd, 64 * MEM_MiB, true), 0);
+	assert_int_equal(*(uint8_t *)guest_mem_ptr(&mem, 0x200000, 1), 1);
+	guest_mem_free(&mem);
+	fd = open(path, O_RDONLY);
+	assert_int_equal(guest_mem_init_snapshot(&mem, fd, 32 * MEM_MiB, false), -EINVAL);  /* wrong size */
+	unlink(path);
+}
+
 #define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -399,6 +482,8 @@ int main(void)
 		TEST(gpa_of_a_pointer_outside_ram),
 		TEST(resident_counts_touched_pages),
 		TEST(replace_page_gives_a_fresh_zero_page),
+		TEST(memfd_and_file_backings),
+		TEST(save_and_map_back),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(ranges_cases)];
 	size_t n = 0;

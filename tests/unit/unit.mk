@@ -7,11 +7,11 @@ UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-fra
 UNIT_LDLIBS := -lcmocka -lpthread
 UNIT_NAMES := test_config test_config_file test_mem test_elf test_boot test_bzimage test_devices test_feature_table test_cpuid_model \
 	test_cpu_model test_features test_qmp test_mce test_json test_run_state \
-	test_acpi test_seccomp_bpf test_virtq test_virtio_mmio test_virtio_blk test_virtio_net test_virtio_vsock
+	test_acpi test_seccomp_bpf test_virtq test_virtio_mmio test_virtio_blk test_virtio_net test_virtio_vsock test_snapshot
 UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))
 
 UNIT_CONFIG_SRCS := config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
-UNIT_MEM_SRCS := mem/guest_mem.c mem/layout.c
+UNIT_MEM_SRCS := mem/guest_mem.c mem/layout.c mem/backing.c
 UNIT_BOOT_SRCS := $(wildcard boot/*.c) $(UNIT_MEM_SRCS)
 
 # What each test binary is built from besides its own test_NAME.c.
@@ -23,6 +23,7 @@ $(UNIT_OUT)/test_boot: $(UNIT_BOOT_SRCS)
 $(UNIT_OUT)/test_bzimage: $(UNIT_BOOT_SRCS)
 $(UNIT_OUT)/test_acpi: $(UNIT_BOOT_SRCS)
 $(UNIT_OUT)/test_devices: $(wildcard devices/*.c) devices/virtio/mmio.c devices/virtio/queue.c mem/guest_mem.c mem/layout.c
+$(UNIT_OUT)/test_snapshot: snapshot/format.c $(UNIT_CONFIG_SRCS)
 $(UNIT_OUT)/test_feature_table: cpu/features.c
 $(UNIT_OUT)/test_features: cpu/features.c
 $(UNIT_OUT)/test_qmp: control/qmp.c control/qmp_virtio.c control/json.c
