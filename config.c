@@ -518,7 +518,8 @@ static const char *const usage =
 	"Exit status: 0 guest reset/stopped, 1 bad input, 2 host error, 4 triple\n"
 	"fault, 6 KVM error, 8 host memory error, 10 forbidden system call (seccomp\n"
 	"= trap); an isa-debug-exit write of v exits with (v<<1)|1.\n"
-	"Also: sprig cpu list|show ..., sprig seccomp show [--mode M] [--bpf DIR].\n"
+	"Also: sprig cpu list|show ..., sprig seccomp show [--mode M] [--bpf DIR],\n"
+	"      sprig snapshot --control SOCK DIR, sprig restore DIR [--KEY VALUE]...\n"
 	"\nkeys:\n";
 
 void config_print_help(FILE *out)
