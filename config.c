@@ -72,6 +72,8 @@ static const struct key keys[] = {
 	  "features KVM cannot give: warn and remove them, or refuse to start" },
 	{ "", "timings", KEY_BOOL, FIELD(timings), 0, 0, "on|off",
 	  "print boot phase timings on exit (a bare --timings means on)" },
+	{ "", "paused", KEY_BOOL, FIELD(paused), 0, 0, "on|off",
+	  "start with every vCPU paused until QMP cont, as QEMU's -S (a bare --paused means on)" },
 	{ "", "on-reboot", KEY_CHOICE, FIELD(on_reboot_restart), 0, 0, "exit|restart",
 	  "when the guest resets: sprig exits 0 (default), or the guest boots again in place" },
 	{ "", "seccomp", KEY_WORD, FIELD(seccomp), 0, 0, "kill|trap|log|off",

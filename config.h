@@ -47,6 +47,7 @@ struct config {
 	char cpu[1024];                 /* CPU model string, checked when set */
 	bool cpu_enforce;               /* cpu-check = enforce */
 	bool timings;
+	bool paused;                    /* start with every vCPU paused (QEMU's -S) */
 	char control[CONFIG_PATH_MAX];  /* QMP socket path; empty: none */
 	bool on_reboot_restart;         /* on-reboot = restart */
 	unsigned seccomp;               /* enum filter_mode: kill, trap, log, off */

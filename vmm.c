@@ -187,7 +187,6 @@ static bool restore_input_error(int err)
 struct start {
 	struct snapshot_image *snapshot;  /* NULL: boot the config's kernel */
 	bool copy_memory;                 /* restore: read the memory file whole */
-	bool paused;                      /* restore: stay paused until cont */
 };
 
 /* Guest RAM, the VM and, for a boot, the kernel in RAM and its boot
@@ -307,11 +306,11 @@ static int run_vm(const struct config *c, const struct start *start)
 	timings_mark("devices");
 	if ((err = make_vcpus(&vm, &devices, start, &boot)))
 		return err;
-	if (start->snapshot) {
+	if (start->snapshot)
 		snapshot_close(start->snapshot);
-		if (start->paused)
-			vm.run_state = VM_PAUSED, atomic_store(&vm.pause_requested, true);
-	}
+	/* paused = on (QEMU's -S): every vCPU parks before its first KVM_RUN. */
+	if (c->paused)
+		vm.run_state = VM_PAUSED, atomic_store(&vm.pause_requested, true);
 	vm_close_kvm(&vm);
 	timings_mark("vCPU setup");
 	if ((err = filters_build((enum filter_mode)c->seccomp, why)))
@@ -373,9 +372,9 @@ static int run_vm(const struct config *c, const struct start *start)
 static int restore(int argc, char **argv, struct config *config)
 {
 	static struct snapshot_image img;
-	struct start start = { &img, false, false };
+	struct start start = { &img, false };
 	char why[SNAPSHOT_WHY_SIZE];
-	int err = snapshot_restore_args(argc, argv, config, &img, &start.copy_memory, &start.paused, why);
+	int err = snapshot_restore_args(argc, argv, config, &img, &start.copy_memory, why);
 	if (err)
 		return fail(restore_input_error(err) ? SPRIG_EXIT_BAD_INPUT : SPRIG_EXIT_HOST, "%s", why);
 	timings_mark("snapshot read");

@@ -6,7 +6,7 @@ $(BUILD)/bench/floor $(BUILD)/bench/teardown: $(BUILD)/bench/%: bench/%.c | $(SE
 
 # The launchers too: a child's peak RSS, as wait4 reports it, is at least
 # the launcher's own image before exec (bench/README.md).
-$(BUILD)/bench/vmmtime $(BUILD)/bench/launchrate: $(BUILD)/bench/%: bench/%.c | $(SECCOMP_DIR)/lib/libseccomp.a
+$(BUILD)/bench/vmmtime $(BUILD)/bench/launchrate $(BUILD)/bench/linetime: $(BUILD)/bench/%: bench/%.c | $(SECCOMP_DIR)/lib/libseccomp.a
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) -std=c11 $(WARN) -O2 -static -o $@ $<
 
@@ -43,6 +43,13 @@ LINUX_RUNS ?= 10
 .PHONY: bench-linux
 bench-linux: $(BUILD)/sprig $(BUILD)/kvm-probe | $(DEPS_STAMP)
 	BUILD=$(BUILD) bench/linux-boot $(LINUX_RUNS)
+
+# `make bench-restore`: sprig restore against a cold boot of the same
+# guest, 128 MiB to 8 GiB, and clones per second (bench/restore).
+.PHONY: bench-restore
+bench-restore: $(BUILD)/sprig $(BUILD)/bench/vmmtime $(BUILD)/bench/launchrate $(BUILD)/bench/linetime guests \
+	| $(DEPS_STAMP)
+	BUILD=$(BUILD) bench/restore $(BENCH_RUNS)
 
 # `make bench-io`: block and net throughput and host CPU per GiB in a Linux
 # guest, sprig against QEMU microvm (bench/io; IO_RUNS runs each, default 3).

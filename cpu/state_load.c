@@ -72,7 +72,9 @@ static int load_vcpu(struct vcpu *v, const struct vcpu_state *s, const char **st
 	SET(KVM_SET_SREGS, &s->sregs, "KVM_SET_SREGS");
 	if ((err = load_xsave(v, s)))
 		return *step = err == -E2BIG ? "XSAVE area larger than this host's" : "KVM_SET_XSAVE", err;
-	SET(KVM_SET_XCRS, &s->xcrs, "KVM_SET_XCRS");
+	/* A host without XSAVE has no XCRs to give (nr_xcrs 0) or take. */
+	if (s->xcrs.nr_xcrs)
+		SET(KVM_SET_XCRS, &s->xcrs, "KVM_SET_XCRS");
 	SET(KVM_SET_DEBUGREGS, &s->debugregs, "KVM_SET_DEBUGREGS");
 	SET(KVM_SET_LAPIC, &s->lapic, "KVM_SET_LAPIC");
 	/* The guest's TSC runs at the saved rate: where this host's differs,
@@ -85,6 +87,15 @@ static int load_vcpu(struct vcpu *v, const struct vcpu_state *s, const char **st
 	SET(KVM_SET_VCPU_EVENTS, &s->events, "KVM_SET_VCPU_EVENTS");
 	/* Tell a kvmclock guest it was stopped, so its watchdogs do not bark. */
 	ioctl(v->fd, KVM_KVMCLOCK_CTRL, 0);
+	return 0;
+}
+
+/* What the saved CPUID lets XCR0 hold: leaf 0xd.0's EDX:EAX. */
+static uint64_t xcr0_offered(const struct vcpu_state *s)
+{
+	for (unsigned i = 0; i < s->cpuid_count; i++)
+		if (s->cpuid[i].function == 0xd && s->cpuid[i].index == 0)
+			return (uint64_t)s->cpuid[i].edx << 32 | s->cpuid[i].eax;
 	return 0;
 }
 
@@ -104,6 +115,10 @@ int vcpu_state_load(struct vcpu *v, const struct vcpu_state *s, char *why)
 	if (err == -EINVAL && refused)
 		snprintf(why, CPU_WHY_SIZE, "vCPU %u: this host's KVM refuses MSR %#x = %#llx", v->index, refused,
 			 (unsigned long long)msr_value(s, refused));
+	else if (err && !strcmp(step, "KVM_SET_XCRS"))
+		snprintf(why, CPU_WHY_SIZE, "vCPU %u: KVM_SET_XCRS: %s (XCR0 %#llx, %u XCRs; CPUID 0xd.0 offers %#llx)",
+			 v->index, strerror(-err), (unsigned long long)s->xcrs.xcrs[0].value, s->xcrs.nr_xcrs,
+			 (unsigned long long)xcr0_offered(s));
 	else if (err)
 		snprintf(why, CPU_WHY_SIZE, "vCPU %u: %s: %s", v->index, step, strerror(-err));
 	return err;

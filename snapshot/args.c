@@ -1,4 +1,4 @@
-/* `sprig restore DIR [--copy-memory] [--paused] [--KEY VALUE]...`: the
+/* `sprig restore DIR [--copy-memory] [--KEY VALUE]...`: the
  * snapshot's config, with the few keys a restored VM may change (where
  * it meets the host) taken from the command line. Everything that shapes
  * the machine the guest saw is the snapshot's. */
@@ -28,6 +28,7 @@ static int take_overrides(struct config *c, const struct config *o, char *why)
 		memcpy(c->vsock_path, o->vsock_path, sizeof(c->vsock_path));
 	memcpy(c->control, o->control, sizeof(c->control));
 	c->timings = o->timings;
+	c->paused = o->paused;
 	if (o->seccomp)
 		c->seccomp = o->seccomp;
 	return 0;
@@ -47,31 +48,29 @@ static int check_fixed(const struct config *o, char *why)
 	rest.block_count = rest.net_count = 0;
 	memset(rest.vsock_path, 0, sizeof(rest.vsock_path));
 	memset(rest.control, 0, sizeof(rest.control));
-	rest.timings = false, rest.seccomp = 0;
+	rest.timings = rest.paused = false, rest.seccomp = 0;
 	if (!memcmp(&rest, &defaults, sizeof(rest)))
 		return 0;
-	snprintf(why, SNAPSHOT_WHY_SIZE, "restore: only --control, --timings, --seccomp, --vsock.path, --block.path "
-		 "and --net.tap may be given: the rest of the machine is the snapshot's");
+	snprintf(why, SNAPSHOT_WHY_SIZE, "restore: only --control, --paused, --timings, --seccomp, --vsock.path, "
+		 "--block.path and --net.tap may be given: the rest of the machine is the snapshot's");
 	return -EINVAL;
 }
 
 int snapshot_restore_args(int argc, char **argv, struct config *config, struct snapshot_image *img,
-			  bool *copy_memory, bool *paused, char *why)
+			  bool *copy_memory, char *why)
 {
 	if (argc < 3 || !strncmp(argv[2], "--", 2)) {
-		snprintf(why, SNAPSHOT_WHY_SIZE, "usage: sprig restore DIR [--copy-memory] [--paused] [--KEY VALUE]...");
+		snprintf(why, SNAPSHOT_WHY_SIZE, "usage: sprig restore DIR [--copy-memory] [--KEY VALUE]...");
 		return -EINVAL;
 	}
 	/* The flags after DIR, as config_parse_args takes them (argv[0] first). */
 	static char *flags[256];
 	int n = 0;
 	flags[n++] = argv[0];
-	*copy_memory = *paused = false;
+	*copy_memory = false;
 	for (int i = 3; i < argc; i++) {
 		if (!strcmp(argv[i], "--copy-memory"))
 			*copy_memory = true;
-		else if (!strcmp(argv[i], "--paused"))
-			*paused = true;
 		else if (n < 255)
 			flags[n++] = argv[i];
 		else

@@ -44,6 +44,7 @@ static int effective_config(const struct snapshot_source *src, struct config *c)
 	/* Host-side choices are the restoring command's, not the VM's. */
 	c->control[0] = 0;
 	c->timings = false;
+	c->paused = false;
 	c->seccomp = 0;
 	for (unsigned i = 0; i < src->virtio->net_count && i < c->net_count; i++)
 		memcpy(c->nets[i].mac, src->virtio->nets[i].config, 6);

@@ -70,13 +70,13 @@ int snapshot_load_vm(struct snapshot_image *img, struct vm *vm, char *why);
 /* COM1, the i8042 and every virtio transport (before the I/O thread). */
 int snapshot_load_devices(struct snapshot_image *img, struct devices *devices, char *why);
 
-/* `sprig restore DIR [--copy-memory] [--paused] [--KEY VALUE]...`: the
- * snapshot opened and checked, its config with the command line's
- * --control, --timings, --seccomp, --vsock.path, --block.path and
+/* `sprig restore DIR [--copy-memory] [--KEY VALUE]...`: the snapshot
+ * opened and checked, its config with the command line's --control,
+ * --paused, --timings, --seccomp, --vsock.path, --block.path and
  * --net.tap (lists of the same length) over it; any other key is
  * refused. 0, or -errno with one line in `why`. */
 int snapshot_restore_args(int argc, char **argv, struct config *config, struct snapshot_image *img,
-			  bool *copy_memory, bool *paused, char *why);
+			  bool *copy_memory, char *why);
 
 /* `sprig snapshot --control SOCKET DIR [--resume|--quit]`: through a
  * running sprig's control socket, stop the VM, save it, then leave it

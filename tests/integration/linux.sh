@@ -305,6 +305,78 @@ else
 	fi
 fi
 
+# A snapshot at the shell (docs/snapshot.md): the guest starts a vsock
+# echo server and writes 4 MiB to /dev/vda with fsync; sprig is saved and
+# ends; the restored guest's shell answers, reads the 4 MiB back from the
+# disk (O_DIRECT, not its page cache), its echo server (listening across
+# the TRANSPORT_RESET) answers a host program on the new vsock path, and
+# it connects to a host port itself.
+# typist FIFO WAIT-FOR FILE COMMANDS...: after WAIT-FOR shows in FILE,
+# each command typed into FIFO two seconds apart.
+typist() {
+	fifo=$1 mark=$2 file=$3
+	shift 3
+	rm -f "$fifo" && mkfifo "$fifo"
+	(wait_for 150 grep -q "$mark" "$file"; sleep 2
+	 for c in "$@"; do printf '%s\n' "$c"; sleep 2; done; sleep 120) >"$fifo" &
+	typist_pid=$!
+}
+snapshot_shell() {
+	head -c 8388608 /dev/zero >"$T/snap.img"
+	rm -rf "$T/lsnap" "$T/c1.sock" "$T/v1.sock" "$T/v2.sock" "$T/v2.sock_6000"
+	typist "$T/keys1" "sprig-init: shell" "$T/out" "vsock-echo serve 5000 &" \
+		'head -c 4194304 /dev/urandom >/tmp/x && dd if=/tmp/x of=/dev/vda bs=1M conv=fsync 2>/dev/null && echo "written $(sha256sum </tmp/x)"' \
+		'echo snap-$((40 + 2))'
+	timeout -s KILL 200 "$SPRIG" --kernel "$K/minimal.bz" --initrd "$K/initramfs.gz" --mem $MEM --cpus 2 \
+		--cmdline "$CMDLINE sprig.shell" --block.path "$T/snap.img" --vsock.path "$T/v1.sock" --vsock.cid 7 \
+		--control "$T/c1.sock" >"$T/out" 2>"$T/err" <"$T/keys1" &
+	vm=$!
+	wait_for 150 grep -q "^snap-42" "$T/out"
+	"$SPRIG" snapshot --control "$T/c1.sock" "$T/lsnap" --quit >"$T/snap.err" 2>&1
+	snap_status=$?
+	wait $vm
+	kill "$typist_pid" 2>/dev/null
+	cp "$T/out" "$T/before.out"
+	written=$(tr -d '\r' <"$T/out" | sed -n 's/^written \([0-9a-f]\{64\}\) .*/\1/p')
+	timeout 150 "$SOCAT" -u UNIX-LISTEN:"$T/v2.sock_6000" CREATE:"$T/after-from-guest" &
+	listener=$!
+	typist "$T/keys2" "." "$T/lsnap/state" 'echo answer-$((6 * 7))' \
+		'echo "readback $(dd if=/dev/vda bs=1M count=4 iflag=direct 2>/dev/null | sha256sum)"' \
+		'vsock-echo send 2 6000 "hello after restore"' 'echo done-$((1 + 1))'
+	timeout -s KILL 200 "$SPRIG" restore "$T/lsnap" --vsock.path "$T/v2.sock" >"$T/out" 2>"$T/err" <"$T/keys2" &
+	vm=$!
+	wait_for 60 grep -q "answer-42" "$T/out"
+	echoed=$({ printf 'CONNECT 5000\nping after restore\n'; sleep 5; } |
+		timeout 30 "$SOCAT" -t 10 - UNIX-CONNECT:"$T/v2.sock" 2>/dev/null)
+	wait_for 60 grep -q "^done-2" "$T/out"
+	kill -TERM $vm 2>/dev/null
+	wait $vm
+	status=$?
+	kill "$typist_pid" $listener 2>/dev/null
+	readback=$(tr -d '\r' <"$T/out" | sed -n 's/^readback \([0-9a-f]\{64\}\) .*/\1/p')
+	if [ "$snap_status" = 0 ] && [ -s "$T/lsnap/state" ] && grep -q "answer-42" "$T/out"; then
+		pass "Linux snapshot at the shell (2 vCPUs, a disk, vsock): restored, the shell answers"
+	else
+		fail "Linux snapshot at the shell" "snapshot $snap_status: $(cat "$T/snap.err" "$T/err" | head -c 300)"
+	fi
+	if [ -n "$written" ] && [ "$written" = "$readback" ]; then
+		pass "Linux snapshot: 4 MiB written to virtio-blk before it read back from the disk after restore"
+	else
+		fail "Linux snapshot: the disk after restore" "written '$written', read back '$readback'"
+	fi
+	if printf '%s\n' "$echoed" | grep -q "^ping after restore" &&
+		[ "$(cat "$T/after-from-guest" 2>/dev/null)" = "hello after restore" ]; then
+		pass "Linux snapshot: vsock after restore both ways (the guest's listener, its connection to host port 6000)"
+	else
+		fail "Linux snapshot: vsock after restore" "host got back '$echoed', port 6000 got '$(cat "$T/after-from-guest" 2>/dev/null)'"
+	fi
+}
+if [ -x "$SOCAT" ]; then
+	snapshot_shell
+else
+	echo "SKIP $LABEL: Linux snapshot test: no socat here or staged next to linux.sh"
+fi
+
 # Without ACPI the vCPUs and the IOAPIC come from the MP table (Debian's
 # kernel has no MP-table parser; the minimal one has).
 CPUS_FROM="the MP table"
