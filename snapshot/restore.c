@@ -18,16 +18,26 @@ static int refuse(char *why, int err, const char *format, const char *detail)
 	return err;
 }
 
-static int read_state(const char *path, uint8_t **out, size_t *len, char *why)
+/* `path` opened for reading (never blocking on a FIFO) and its stat: the
+ * fd, or -errno with `why`. */
+static int open_file(const char *path, struct stat *st, char *why)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0 && !fstat(fd, st))
+		return fd;
+	int err = -errno;
+	if (fd >= 0)
+		close(fd);
+	snprintf(why, SNAPSHOT_WHY_SIZE, "%.300s: %s", path, strerror(-err));
+	return err;
+}
+
+static int read_state(const char *path, uint8_t **out, size_t *len, char *why)
+{
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
-		int err = -errno;
-		if (fd >= 0)
-			close(fd);
-		return snprintf(why, SNAPSHOT_WHY_SIZE, "%.300s: %s", path, strerror(-err)), err;
-	}
+	int fd = open_file(path, &st, why);
+	if (fd < 0)
+		return fd;
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SNAPSHOT_STATE_MAX) {
 		close(fd);
 		return refuse(why, -EINVAL, "%.300s: not a state file (not a regular file, or too large)", path);
@@ -106,15 +116,10 @@ int snapshot_memory_map(struct snapshot_image *img, const struct config *c, stru
 		snprintf(path, sizeof(path), "%s/%s", img->dir, SNAPSHOT_MEMORY_FILE);
 	else
 		snprintf(path, sizeof(path), "%s", c->mem_path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st)) {
-		int err = -errno;
-		if (fd >= 0)
-			close(fd);
-		snprintf(why, SNAPSHOT_WHY_SIZE, "%.300s: %s", path, strerror(-err));
-		return err;
-	}
+	int fd = open_file(path, &st, why);
+	if (fd < 0)
+		return fd;
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != img->memory.size) {
 		close(fd);
 		snprintf(why, SNAPSHOT_WHY_SIZE, "%.300s: %llu bytes, the snapshot's memory is %llu", path,
