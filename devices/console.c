@@ -100,8 +100,10 @@ static bool deliver(struct console *c)
 }
 
 /* Read more only while the guest keeps up; a pollable fd is read once per
- * readiness report so that the main thread never blocks on it. */
-static void pump(struct console *c)
+ * readiness report (`readable`) so that the main thread never blocks on it:
+ * stdin may be a blocking pipe whose writer pauses, and a blocked main
+ * thread answers neither QMP nor signals. */
+static void pump(struct console *c, bool readable)
 {
 	for (;;) {
 		if (!deliver(c)) {
@@ -110,6 +112,10 @@ static void pump(struct console *c)
 		}
 		if (c->in_fd < 0)
 			return;
+		if (c->pollable && !readable) {
+			watch(c, true);  /* the guest took it all: wait for more */
+			return;
+		}
 		uint8_t buf[sizeof(c->pending) / 2];  /* an escape may double a byte */
 		ssize_t n = read(c->in_fd, buf, sizeof(buf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -162,7 +168,7 @@ int console_start(struct console *c, int in_fd, int ready_fd, int epoll_fd, stru
 			return 0;
 		}
 		c->pollable = false;  /* a regular file or /dev/null: reads never block */
-		pump(c);
+		pump(c, true);
 	}
 	return 0;
 }
@@ -174,11 +180,11 @@ bool console_on_event(struct console *c, int fd)
 		if (read(fd, &count, sizeof(count)) < 0) {
 			/* Spurious: nothing was owed. */
 		}
-		pump(c);
+		pump(c, false);
 		return true;
 	}
 	if (c->in_fd >= 0 && fd == c->in_fd) {
-		pump(c);
+		pump(c, true);
 		return true;
 	}
 	return false;

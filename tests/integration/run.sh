@@ -443,6 +443,28 @@ mkfifo "$T/fifo"
 sprig_with_input "$T/fifo" --kernel "$TESTGUEST" --cmdline action=echo
 wait
 expect "console input from a slow pipe" 1 "out:echo: first" "out:echo: later"
+# A line longer than the UART's FIFO is handed over in parts as the guest
+# drains it; then the writer pauses. The main thread must not sit in a
+# read of the pipe then: SIGTERM (and QMP) are served all the while.
+rm -f "$T/fifo" && mkfifo "$T/fifo"
+long_line=$(awk 'BEGIN { for (i = 0; i < 100; i++) printf "y" }')
+(printf '%s\n' "$long_line"; exec sleep 30) >"$T/fifo" &
+writer=$!
+"$SPRIG" --kernel "$TESTGUEST" --cmdline action=echo >"$T/out" 2>"$T/err" <"$T/fifo" &
+pid=$!
+wait_for 30 has_out "echo: $long_line"
+sleep 1
+kill -TERM "$pid"
+if wait_for 5 gone "$pid"; then
+	wait "$pid"
+	status=$?
+	expect "a writer that pauses after a long line: sprig still ends at once on SIGTERM" 0 "out:echo: $long_line"
+else
+	kill -KILL "$pid"
+	wait "$pid"
+	fail "SIGTERM while the console's pipe is quiet" "still running 5 s after SIGTERM (blocked reading stdin?)"
+fi
+kill "$writer" 2>/dev/null
 
 # --- SIGTERM stops spinning and halted guests cleanly
 for action in spinning halting; do
