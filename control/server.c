@@ -32,6 +32,8 @@ struct client {
 struct control {
 	int listen_fd, epoll_fd;
 	struct sockaddr_un addr;
+	dev_t socket_dev;  /* the socket file we bound, so close removes */
+	ino_t socket_ino;  /* only ours, not a successor's at the same path */
 	const struct control_ops *ops;
 	void *vm;
 	char *reply;
@@ -211,13 +213,27 @@ static int listen_on(struct control *c, const char *path, char *why)
 	c->addr.sun_family = AF_UNIX;
 	strcpy(c->addr.sun_path, path);
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->listen_fd < 0 || bind(c->listen_fd, (struct sockaddr *)&c->addr, sizeof(c->addr)) ||
-	    listen(c->listen_fd, CONTROL_CLIENTS_MAX)) {
+	int bound = c->listen_fd >= 0 && bind(c->listen_fd, (struct sockaddr *)&c->addr, sizeof(c->addr)) == 0;
+	if (bound && stat(path, &st) == 0) {
+		c->socket_dev = st.st_dev;
+		c->socket_ino = st.st_ino;
+	}
+	if (!bound || listen(c->listen_fd, CONTROL_CLIENTS_MAX)) {
 		int err = errno;
 		snprintf(why, CONTROL_WHY_SIZE, "%s: %s", path, strerror(err));
 		return -err;
 	}
 	return 0;
+}
+
+/* A VM started with the same path while this one shuts down has replaced
+ * the file with its own socket; removing that would leave it unreachable. */
+static void remove_socket_file(const struct control *c)
+{
+	struct stat st;
+	if (stat(c->addr.sun_path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == c->socket_dev &&
+	    st.st_ino == c->socket_ino)
+		unlink(c->addr.sun_path);
 }
 
 int control_open(struct control **out, const char *path, const struct control_ops *ops, void *vm,
@@ -316,7 +332,7 @@ void control_close(struct control *c, int ms)
 	}
 	if (c->listen_fd >= 0) {
 		close(c->listen_fd);
-		unlink(c->addr.sun_path);
+		remove_socket_file(c);
 	}
 	if (c->epoll_fd >= 0)
 		close(c->epoll_fd);

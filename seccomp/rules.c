@@ -179,6 +179,7 @@ static const struct rule libc_vmm[] = {
 	ALLOW("epoll_pwait", "the event loop (musl's epoll_wait)"),
 	ALLOW("nanosleep", "waiting for a vCPU's answer (test and bench commands)"),
 	ALLOW("brk", "the allocator's own bookkeeping (mallocng)"),
+	ALLOW("stat", "at exit: the control socket's file is removed only if it is still ours"),
 };
 #endif
 

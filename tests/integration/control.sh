@@ -226,6 +226,21 @@ long=$T/$(printf '%0200d' 0)
 sprig --kernel "$HELLO" --control "$long"
 expect "a control path too long for a unix socket is refused" 1 "err:path too long"
 
+# --- a second VM on the same path takes the socket over; the first one's
+# exit must not remove the second's (it would be unreachable)
+start_vm --kernel "$TESTGUEST" --cmdline action=halt
+first=$pid
+start_vm --kernel "$TESTGUEST" --cmdline action=halt
+kill -TERM "$first"
+wait "$first"
+qmp "$CAPS" '{"execute": "query-status"}'
+if [ -S "$SOCK" ] && grep -qF '"status": "running"' "$T/out"; then
+	pass "a VM that gave its control path to a newer one leaves the newer one's socket at exit"
+else
+	fail "control path taken over" "socket $([ -S "$SOCK" ] && echo there || echo gone)"
+fi
+end_vm
+
 # --- 1000 pause/resume cycles: spinning and halted guests, 1, 2 and 8 vCPUs
 for cpus in 1 2 8; do
 	for action in count halt; do
