@@ -217,7 +217,7 @@ if [ -s "$T/snap2/state" ] && [ -x "$EDIT" ]; then
 	damaged_copy && rm "$T/bad/memory"
 	refused "a missing memory file" "memory: No such file or directory" "$T/bad"
 	refused "a folder without a snapshot" "state: No such file or directory" "$T"
-	refused "a change to the machine (--mem)" "only --control, --timings" "$T/snap2" --mem 256M
+	refused "a change to the machine (--mem)" "only --control, --paused, --timings" "$T/snap2" --mem 256M
 	refused "a disk the snapshot does not have" "1 --block.path given, the snapshot has 0 disks" "$T/snap2" \
 		--block.path "$T/ram"
 	refused "a restore without a folder" "usage: sprig restore DIR" --paused
