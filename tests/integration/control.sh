@@ -144,6 +144,7 @@ for sig in TERM INT; do
 	{ printf '%s\n' "$CAPS"; sleep 30; } | timeout 40 "$SOCAT" - "UNIX-CONNECT:$SOCK" >"$T/out" 2>&1 &
 	client=$!
 	wait_for 10 grep -q return "$T/out"
+	socket_then=$(ls -li "$SOCK" 2>&1)
 	kill -$sig "$pid"
 	until_gone
 	wait_for 5 grep -q SHUTDOWN "$T/out"
@@ -151,7 +152,7 @@ for sig in TERM INT; do
 	if [ "$status" = 0 ] && grep -qF '"event": "SHUTDOWN", "data": {"guest": false, "reason": "host-signal"}' "$T/out"; then
 		pass "SIG$sig: SHUTDOWN event (host-signal) to a connected client, exit 0"
 	else
-		fail "SIG$sig with a client" "exit status $status"
+		fail "SIG$sig with a client" "exit status $status; before the signal: $socket_then"
 	fi
 done
 
