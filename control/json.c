@@ -99,7 +99,6 @@ struct parser {
 	char *error;
 	unsigned depth;
 	unsigned open[JSON_DEPTH_MAX];  /* token of each object or array not yet closed */
-	uint32_t key_hash[JSON_TOKENS_MAX];  /* of each key token, see check_duplicate */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -150,9 +149,8 @@ static struct json_token *top(struct parser *p)
 static int new_token(struct parser *p, enum json_type type, struct json_token **out)
 {
 	struct json_doc *doc = p->doc;
-	if (doc->count == JSON_TOKENS_MAX)
-		return fail(p, -E2BIG, "more than " STRINGIFY(JSON_TOKENS_MAX) " values at byte %zu",
-			    p->pos);
+	if (doc->count == doc->capacity)
+		return fail(p, -E2BIG, "more than %u values at byte %zu", doc->capacity, p->pos);
 	struct json_token *t = &doc->tokens[doc->count++];
 	*t = (struct json_token){ .type = type, .start = (uint32_t)p->pos, .end = (uint32_t)p->pos,
 				  .next = doc->count };
@@ -420,11 +418,11 @@ static uint32_t hash_key(const struct json_doc *doc, const struct json_token *t)
  * leaves the full comparison to the rare pairs that might be equal. */
 static int check_duplicate(struct parser *p, unsigned key)
 {
-	const struct json_doc *doc = p->doc;
-	const struct json_token *k = &doc->tokens[key];
-	uint32_t h = p->key_hash[key] = hash_key(doc, k);
+	struct json_doc *doc = p->doc;
+	struct json_token *k = &doc->tokens[key];
+	uint32_t h = k->key_hash = hash_key(doc, k);
 	for (unsigned i = p->open[p->depth - 1] + 1; i < key; i = doc->tokens[i + 1].next) {
-		if (p->key_hash[i] != h || !same_key(doc, &doc->tokens[i], k))
+		if (doc->tokens[i].key_hash != h || !same_key(doc, &doc->tokens[i], k))
 			continue;
 		char shown[40];  /* keys up to 36 bytes */
 		quoted_key(p, k, shown, sizeof(shown));

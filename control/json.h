@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define JSON_MESSAGE_MAX 65536  /* one top-level value, bytes */
-#define JSON_TOKENS_MAX 1024    /* values in one message */
+#define JSON_TOKENS_MAX 1024    /* values in one QMP message */
 #define JSON_DEPTH_MAX 64       /* nesting of objects and arrays */
 #define JSON_ERROR_SIZE 128
 
@@ -25,17 +25,21 @@ struct json_token {
 	uint32_t start, end;
 	uint32_t children;  /* object: members; array: elements */
 	uint32_t next;
+	uint32_t key_hash;  /* keys: for the duplicate check while parsing */
 };
 
+/* The tokens are the caller's: a QMP message needs JSON_TOKENS_MAX, an OCI
+ * config.json (a seccomp profile, hundreds of mounts) far more. */
 struct json_doc {
 	const char *text;
 	size_t len;
-	unsigned count;
-	struct json_token tokens[JSON_TOKENS_MAX];
+	unsigned count, capacity;
+	struct json_token *tokens;
 };
+#define JSON_DOC(storage) { .capacity = sizeof(storage) / sizeof((storage)[0]), .tokens = (storage) }
 
 /* Parse text[0, len) as exactly one JSON value (RFC 8259, whitespace around
- * it allowed). Strings must be valid UTF-8 without raw control characters;
+ * it allowed) into doc's tokens (doc->capacity of them). Strings must be valid UTF-8 without raw control characters;
  * \u0000 and duplicate keys in one object are refused. Returns 0, -EINVAL with `error` saying what is wrong and
  * at which byte, or -E2BIG when the value has too many tokens or is nested
  * too deep. The doc keeps pointing at `text`. */

@@ -486,7 +486,8 @@ static void run_command(struct qmp_session *s, const struct json_doc *doc, int e
 
 void qmp_handle_message(struct qmp_session *s, const char *text, size_t len, struct json_out *reply)
 {
-	static struct json_doc doc;  /* 24 KiB: main thread only */
+	static struct json_token tokens[JSON_TOKENS_MAX];  /* 24 KiB: main thread only */
+	static struct json_doc doc = JSON_DOC(tokens);
 	char error[JSON_ERROR_SIZE], desc[DESC_SIZE];
 	int err = json_parse(&doc, text, len, error);
 	if (err) {

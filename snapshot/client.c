@@ -52,7 +52,8 @@ static int ask(struct client *c, const char *request, char *out, size_t size)
 {
 	if (write(c->fd, request, strlen(request)) != (ssize_t)strlen(request))
 		return snprintf(out, size, "the control socket hung up"), -1;
-	static struct json_doc doc;
+	static struct json_token tokens[JSON_TOKENS_MAX];
+	static struct json_doc doc = JSON_DOC(tokens);
 	char error[JSON_ERROR_SIZE];
 	for (char *line; (line = next_line(c));) {
 		if (json_parse(&doc, line, strlen(line), error) || doc.tokens[0].type != JSON_OBJECT)

@@ -26,7 +26,8 @@ static void check(bool ok)
 		__builtin_trap();
 }
 
-static struct json_doc doc, again;
+static struct json_token tokens[JSON_TOKENS_MAX], again_tokens[JSON_TOKENS_MAX];
+static struct json_doc doc = JSON_DOC(tokens), again = JSON_DOC(again_tokens);
 static char scratch[INPUT_MAX + 1], scratch2[INPUT_MAX + 1];
 static char written[8 * INPUT_MAX + 64];
 

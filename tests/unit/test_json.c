@@ -10,7 +10,8 @@
 
 #include "../../control/json.h"
 
-static struct json_doc doc;
+static struct json_token tokens[JSON_TOKENS_MAX];
+static struct json_doc doc = JSON_DOC(tokens);
 static char error[JSON_ERROR_SIZE];
 static char *copy;  /* the text the doc points at, freed by the next parse */
 
@@ -411,6 +412,19 @@ static char *object_of(int members)
 		p += sprintf(p, "%s\"%d\":%d", i ? "," : "", i, i);
 	strcpy(p, "}");
 	return text;
+}
+
+/* The capacity is the caller's: a bigger store takes a bigger document. */
+static void capacity_is_the_callers(void **state)
+{
+	(void)state;
+	static struct json_token big_tokens[8192];
+	struct json_doc big = JSON_DOC(big_tokens);
+	char *text = repeat("[", "0,", 4999, "0]");
+	assert_int_equal(json_parse(&big, text, strlen(text), error), 0);
+	assert_int_equal(big.count, 5001);
+	assert_int_equal(json_parse(&doc, text, strlen(text), error), -E2BIG);
+	free(text);
 }
 
 static void token_limit_is_inclusive(void **state)
@@ -1097,6 +1111,7 @@ int main(void)
 		cmocka_unit_test(next_links_walk_every_subtree),
 		cmocka_unit_test(depth_limit_is_inclusive),
 		cmocka_unit_test(token_limit_is_inclusive),
+		cmocka_unit_test(capacity_is_the_callers),
 		cmocka_unit_test(text_over_4_gib),
 		cmocka_unit_test(object_get),
 		cmocka_unit_test(string_unescapes),
