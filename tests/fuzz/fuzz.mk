@@ -9,7 +9,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-fra
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_elf $(FUZZ_OUT)/fuzz_json $(FUZZ_OUT)/fuzz_bzimage \
 	$(FUZZ_OUT)/fuzz_devices $(FUZZ_OUT)/fuzz_virtq $(FUZZ_OUT)/fuzz_virtio_blk \
-	$(FUZZ_OUT)/fuzz_virtio_net $(FUZZ_OUT)/fuzz_virtio_vsock $(FUZZ_OUT)/fuzz_snapshot
+	$(FUZZ_OUT)/fuzz_virtio_net $(FUZZ_OUT)/fuzz_virtio_vsock $(FUZZ_OUT)/fuzz_snapshot $(FUZZ_OUT)/fuzz_oci_spec
 FUZZ_ELF_SEEDS := $(FUZZ_OUT)/seeds/elf.stamp
 FUZZ_BZIMAGE_SEEDS := $(FUZZ_OUT)/seeds/bzimage.stamp
 FUZZ_VIRTQ_SEEDS := $(FUZZ_OUT)/seeds/virtq.stamp
@@ -20,6 +20,7 @@ FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS) $(FUZZ_BZIMAGE_SEEDS) $(FUZZ_VIRT
 $(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
 $(FUZZ_OUT)/fuzz_elf: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_json: control/json.c
+$(FUZZ_OUT)/fuzz_oci_spec: oci/spec.c control/json.c
 $(FUZZ_OUT)/fuzz_devices: $(wildcard devices/*.c) devices/virtio/mmio.c devices/virtio/queue.c \
 	mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c

@@ -1,0 +1,54 @@
+/* libFuzzer target: an OCI bundle's config.json (oci/spec.c) on arbitrary
+ * bytes. Besides crashes, leaks and sanitizer reports it checks what the
+ * reader promises: a refusal says why; an accepted spec has an absolute
+ * root, a process with at least one argument, KEY=VALUE environment,
+ * an absolute cwd, rlimits with soft <= hard, and a VM size in bounds. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../../oci/spec.h"
+
+static void check(bool ok)
+{
+	if (!ok)
+		__builtin_trap();
+}
+
+static void check_process(const struct oci_process *p)
+{
+	check(p->arg_count >= 1 && p->args[p->arg_count] == NULL);
+	for (unsigned i = 0; i < p->arg_count; i++)
+		check(p->args[i] != NULL);
+	for (unsigned i = 0; i < p->env_count; i++)
+		check(strchr(p->env[i], '=') > p->env[i]);
+	check(!p->env || p->env[p->env_count] == NULL);
+	check(p->cwd && p->cwd[0] == '/');
+	check(p->rlimit_count <= OCI_RLIMITS_MAX);
+	for (unsigned i = 0; i < p->rlimit_count; i++)
+		check(p->rlimits[i].soft <= p->rlimits[i].hard);
+	check(!p->has_umask || p->umask <= 0777);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct oci_spec spec;
+	char why[OCI_WHY_SIZE];
+	why[0] = 0;
+	int err = oci_spec_parse(&spec, "/bundle", (const char *)data, size, why);
+	if (err) {
+		check(err < 0 && why[0]);
+	} else {
+		check(spec.root_path && spec.root_path[0] == '/');
+		check(strlen(spec.hostname) <= OCI_HOSTNAME_MAX);
+		if (spec.has_process)
+			check_process(&spec.process);
+		check(spec.memory_limit >= 0 && spec.cpu_quota >= 0);
+		unsigned mib = oci_spec_vm_mem_mib(&spec), cpus = oci_spec_vm_cpus(&spec);
+		check(mib >= 128 && mib <= (1u << 20));
+		check(cpus >= 1 && cpus <= 64);
+	}
+	oci_spec_free(&spec);
+	return 0;
+}
