@@ -1,0 +1,46 @@
+/* The guest agent's parts (README.md): the spec it is sent, the process
+ * it launches. */
+#ifndef SPRIG_AGENT_H
+#define SPRIG_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AGENT_ARGS_MAX 4096
+#define AGENT_GROUPS_MAX 256
+#define AGENT_RLIMITS_MAX 16
+#define AGENT_WHY_SIZE 512
+
+struct agent_rlimit {
+	uint32_t resource;
+	uint64_t soft, hard;
+};
+
+struct agent_spec {
+	char *args[AGENT_ARGS_MAX + 1], *env[AGENT_ARGS_MAX + 1];
+	unsigned arg_count, env_count;
+	char *cwd, *hostname;
+	uint32_t uid, gid, umask;
+	uint32_t groups[AGENT_GROUPS_MAX];
+	unsigned group_count;
+	struct agent_rlimit rlimits[AGENT_RLIMITS_MAX];
+	unsigned rlimit_count;
+	uint32_t flags;
+	char executable[4096];  /* args[0] found through PATH */
+};
+
+/* Read the spec from the control connection up to SPEC_END: 0, or -errno
+ * with `why`. */
+int agent_spec_receive(int control, struct agent_spec *spec, char *why);
+void agent_spec_free(struct agent_spec *spec);
+
+/* args[0] as execvp would find it, with the process's PATH, inside the
+ * root the agent has entered: 0 or -ENOENT/-EACCES with runc's line. */
+int agent_find_executable(struct agent_spec *spec, char *why);
+
+/* Fork the process with stdio on the three connections; its pid, or
+ * -errno with `why` (also when its exec fails: the child reports it). */
+pid_t agent_launch(const struct agent_spec *spec, const int stdio[3], char *why);
+
+#endif
