@@ -16,6 +16,7 @@
 #include "config.h"
 #include "control/control.h"
 #include "control/vm_ops.h"
+#include "oci/oci.h"
 #include "cpu_command.h"
 #include "cpu/cpu.h"
 #include "devices/console.h"
@@ -407,6 +408,8 @@ int main(int argc, char **argv)
 	enum config_action action;
 	close_inherited_fds();
 	snapshot_init();
+	if (oci_is_command(argc, argv))
+		return oci_main(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "cpu"))
 		return cpu_command(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "seccomp"))

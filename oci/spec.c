@@ -448,10 +448,15 @@ int oci_spec_load(struct oci_spec *spec, const char *bundle, char *why)
 	}
 	close(fd);
 	int err = !text ? -ENOMEM : got != (size_t)st.st_size ? -EIO : 0;
-	if (err)
+	if (err) {
 		snprintf(why, OCI_WHY_SIZE, "%s: %s", path, strerror(-err));
-	else
-		err = oci_spec_parse(spec, bundle, text, got, why);
+	} else if ((err = oci_spec_parse(spec, bundle, text, got, why))) {
+		/* Name the file, not just "config.json". */
+		char field[OCI_WHY_SIZE];
+		const char *what = strncmp(why, "config.json: ", 13) ? why : why + 13;
+		snprintf(field, sizeof(field), "%s", what);
+		snprintf(why, OCI_WHY_SIZE, "%.2000s: %.2000s", path, field);
+	}
 	free(text);
 	return err;
 }

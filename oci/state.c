@@ -153,7 +153,7 @@ int oci_state_read(const char *dir, struct oci_state *state, char *why)
 	static struct json_token tokens[64];
 	struct json_doc doc = JSON_DOC(tokens);
 	char path[PATH_MAX + 32], status[16], error[JSON_ERROR_SIZE];
-	size_t len;
+	size_t len = 0;
 	snprintf(path, sizeof(path), "%s/" OCI_STATE_FILE, dir);
 	*state = (struct oci_state){ 0 };
 	int err = read_text(path, text, sizeof(text), &len);

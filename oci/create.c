@@ -1,0 +1,167 @@
+/* create and run (oci.h): check the bundle, make the root disk, fork the
+ * monitor and wait until the guest agent holds the process ready to
+ * exec; run then starts it and waits for it, as `runc run` does. */
+#include "oci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "monitor.h"
+#include "rootfs.h"
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void remove_dir(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[PATH_MAX + 16], text[16];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	int len = snprintf(text, sizeof(text), "%d", (int)pid);
+	int err = write(fd, text, (size_t)len) == len ? 0 : -EIO;
+	close(fd);
+	if (!err && rename(tmp, path))
+		err = -errno;
+	return err;
+}
+
+/* The checks that need no VM: the bundle, the id, the paths. */
+static int check_bundle(const struct oci_options *o, struct oci_spec *spec, char *bundle, char *dir)
+{
+	char why[OCI_WHY_SIZE];
+	if (!realpath(o->bundle ? o->bundle : ".", bundle))
+		return oci_fail(o, "bundle %s: %s", o->bundle ? o->bundle : ".", strerror(errno));
+	if (oci_spec_load(spec, bundle, why))
+		return oci_fail(o, "%s", why);
+	if (!spec->has_process)
+		return oci_fail(o, "%s/config.json: process: missing (a container needs one)", bundle);
+	if (spec->process.terminal)
+		return oci_fail(o, "process.terminal: not supported by sprig yet (run without a terminal)");
+	/* The VM's vsock sockets live in the state folder: unix socket paths
+	 * are short. */
+	if (oci_state_dir(o->root, o->id, dir) ||
+	    strlen(dir) + sizeof("/vsock_1027") > sizeof(((struct sockaddr_un *)0)->sun_path))
+		return oci_fail(o, "%s/%s: too long for the VM's sockets (use a shorter --root)", o->root, o->id);
+	return 0;
+}
+
+static int make_dirs(const struct oci_options *o, const char *dir)
+{
+	if (mkdir(o->root, 0711) && errno != EEXIST)
+		return oci_fail(o, "%s: %s", o->root, strerror(errno));
+	if (mkdir(dir, 0700)) {
+		if (errno == EEXIST)
+			return oci_fail(o, "container with id exists: %s", o->id);
+		return oci_fail(o, "%s: %s", dir, strerror(errno));
+	}
+	return 0;
+}
+
+/* Fork the monitor and wait for its word; its pid, or -1 after saying why
+ * (the folder is gone again then). */
+static pid_t launch(const struct oci_options *o, struct oci_spec *spec, const char *bundle, const char *dir)
+{
+	static struct monitor m;
+	m = (struct monitor){ .options = o, .spec = spec };
+	snprintf(m.dir, sizeof(m.dir), "%s", dir);
+	snprintf(m.state.bundle, sizeof(m.state.bundle), "%s", bundle);
+	int ready[2];
+	if (pipe2(ready, O_CLOEXEC))
+		return oci_fail(o, "pipe: %s", strerror(errno)), -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return oci_fail(o, "fork: %s", strerror(errno)), -1;
+	if (!pid) {
+		close(ready[0]);
+		monitor_main(&m, ready[1]);
+	}
+	close(ready[1]);
+	char line[OCI_WHY_SIZE];
+	ssize_t n = read(ready[0], line, sizeof(line) - 1);
+	close(ready[0]);
+	line[n > 0 ? n : 0] = 0;
+	if (n > 0 && !strcmp(line, "ok"))
+		return pid;
+	waitpid(pid, NULL, 0);
+	remove_dir(dir);
+	return oci_fail(o, "create %s: %s", o->id, n > 0 ? line : "the monitor died"), -1;
+}
+
+static pid_t create_container(const struct oci_options *o)
+{
+	static struct oci_spec spec;
+	char bundle[PATH_MAX], dir[PATH_MAX], image[PATH_MAX + 16], why[OCI_WHY_SIZE];
+	if (check_bundle(o, &spec, bundle, dir) || make_dirs(o, dir))
+		return -1;
+	snprintf(image, sizeof(image), "%s/rootfs.img", dir);
+	if (rootfs_make_image(spec.root_path, image, why)) {
+		remove_dir(dir);
+		return oci_fail(o, "%s", why), -1;
+	}
+	pid_t pid = launch(o, &spec, bundle, dir);
+	int err = pid > 0 && o->pid_file ? write_pid_file(o->pid_file, pid) : 0;
+	if (err)
+		return oci_fail(o, "--pid-file %s: %s", o->pid_file, strerror(-err)), -1;
+	return pid;
+}
+
+int oci_create(const struct oci_options *o)
+{
+	return create_container(o) > 0 ? 0 : 1;
+}
+
+static pid_t foreground;
+
+static void forward(int sig)
+{
+	kill(foreground, sig);
+}
+
+/* As runc run: create, start, and unless --detach wait for the container
+ * and end as it did; the container is deleted then unless --keep. */
+int oci_run(const struct oci_options *o)
+{
+	pid_t pid = create_container(o);
+	if (pid <= 0)
+		return 1;
+	if (oci_start(o))
+		return 1;
+	if (o->detach)
+		return 0;
+	foreground = pid;
+	static const int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		signal(signals[i], forward);
+	signal(SIGINT, SIG_IGN);  /* a terminal's ^C reaches the monitor itself */
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	if (!o->keep) {
+		char dir[PATH_MAX];
+		if (!oci_state_dir(o->root, o->id, dir))
+			remove_dir(dir);
+	}
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

@@ -1,0 +1,146 @@
+/* The container's VM and the agent's first words (monitor.h). */
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../agent/protocol.h"
+
+/* The guest kernel and the agent's initramfs: --kernel/--initrd, else a
+ * `sprig-guest` folder next to the binary, else /usr/local/lib/sprig or
+ * /usr/lib/sprig (docs/oci.md). */
+static int find_guest(const struct oci_options *o, char *kernel, char *initrd)
+{
+	static char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	char next_to[PATH_MAX + 16];
+	snprintf(next_to, sizeof(next_to), "%s/sprig-guest", dirname(exe));
+	const char *const dirs[] = { next_to, "/usr/local/lib/sprig", "/usr/lib/sprig" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(kernel, PATH_MAX, "%s/kernel", dirs[i]);
+		snprintf(initrd, PATH_MAX, "%s/initrd", dirs[i]);
+		if (o->kernel)
+			snprintf(kernel, PATH_MAX, "%s", o->kernel);
+		if (o->initrd)
+			snprintf(initrd, PATH_MAX, "%s", o->initrd);
+		if (!access(kernel, R_OK) && !access(initrd, R_OK))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int monitor_spawn_vm(struct monitor *m, char *why)
+{
+	static char kernel[PATH_MAX], initrd[PATH_MAX], image[PATH_MAX + 16], vsock[PATH_MAX + 16],
+		console[PATH_MAX + 16];
+	char mem[16], cpus[16];
+	if (find_guest(m->options, kernel, initrd))
+		return snprintf(why, OCI_WHY_SIZE, "the guest kernel or initrd is missing (last tried %.2000s)",
+				kernel),
+		       -ENOENT;
+	snprintf(image, sizeof(image), "%s/rootfs.img", m->dir);
+	snprintf(vsock, sizeof(vsock), "%s/vsock", m->dir);
+	snprintf(console, sizeof(console), "%s/console.log", m->dir);
+	snprintf(mem, sizeof(mem), "%uM", oci_spec_vm_mem_mib(m->spec));
+	snprintf(cpus, sizeof(cpus), "%u", oci_spec_vm_cpus(m->spec));
+	m->vm = fork();
+	if (m->vm < 0)
+		return snprintf(why, OCI_WHY_SIZE, "fork: %s", strerror(errno)), -errno;
+	if (m->vm)
+		return 0;
+	/* The VM dies with its monitor, and terminal signals meant for the
+	 * container reach the monitor, not the VM. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setpgid(0, 0);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC), log = open(console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	dup2(null, 0), dup2(log, 1), dup2(log, 2);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execl("/proc/self/exe", "sprig", "--kernel", kernel, "--initrd", initrd, "--mem", mem, "--cpus", cpus,
+	      "--cmdline", "console=ttyS0 quiet panic=-1 reboot=t", "--block.path", image, "--vsock.path", vsock,
+	      "--vsock.cid", "3", (char *)NULL);
+	_exit(127);
+}
+
+static int send_string(int fd, uint32_t type, const char *s)
+{
+	return agent_send(fd, type, s, (uint32_t)strlen(s));
+}
+
+static int send_identity(int fd, const struct oci_process *p)
+{
+	uint32_t user[3] = { p->uid, p->gid, p->has_umask ? p->umask : AGENT_NO_UMASK };
+	int err = agent_send(fd, AGENT_USER, user, sizeof(user));
+	for (unsigned i = 0; !err && i < p->additional_gid_count; i++)
+		err = agent_send(fd, AGENT_GROUP, &p->additional_gids[i], 4);
+	for (unsigned i = 0; !err && i < p->rlimit_count; i++) {
+		uint8_t l[20];
+		uint32_t resource = (uint32_t)p->rlimits[i].resource;
+		memcpy(l, &resource, 4);
+		memcpy(l + 4, &p->rlimits[i].soft, 8);
+		memcpy(l + 12, &p->rlimits[i].hard, 8);
+		err = agent_send(fd, AGENT_RLIMIT, l, sizeof(l));
+	}
+	return err;
+}
+
+int monitor_send_spec(struct monitor *m, char *why)
+{
+	const struct oci_process *p = &m->spec->process;
+	int fd = m->control, err = 0;
+	for (unsigned i = 0; !err && i < p->arg_count; i++)
+		err = send_string(fd, AGENT_ARG, p->args[i]);
+	for (unsigned i = 0; !err && i < p->env_count; i++)
+		err = send_string(fd, AGENT_ENV, p->env[i]);
+	if (!err)
+		err = send_string(fd, AGENT_CWD, p->cwd);
+	if (!err && m->spec->hostname[0])
+		err = send_string(fd, AGENT_HOSTNAME, m->spec->hostname);
+	if (!err)
+		err = send_identity(fd, p);
+	uint32_t flags = (p->no_new_privileges ? AGENT_FLAG_NO_NEW_PRIVILEGES : 0) |
+			 (m->spec->root_readonly ? AGENT_FLAG_READONLY_ROOT : 0);
+	if (!err)
+		err = agent_send(fd, AGENT_FLAGS, &flags, 4);
+	if (!err)
+		err = agent_send(fd, AGENT_SPEC_END, NULL, 0);
+	if (err)
+		snprintf(why, OCI_WHY_SIZE, "sending the spec to the guest agent: %s", strerror(-err));
+	return err;
+}
+
+int monitor_accept(struct monitor *m, int i, int seconds, char *why)
+{
+	time_t deadline = time(NULL) + seconds;
+	for (;;) {
+		struct pollfd p = { m->listeners[i], POLLIN, 0 };
+		int ready = poll(&p, 1, 200);
+		if (ready > 0)
+			return accept4(m->listeners[i], NULL, NULL, SOCK_CLOEXEC);
+		int status;
+		if (waitpid(m->vm, &status, WNOHANG) == m->vm) {
+			m->vm = -1;
+			snprintf(why, OCI_WHY_SIZE, "the VM ended before its agent connected (see %s/console.log)",
+				 m->dir);
+			return -ECHILD;
+		}
+		if (time(NULL) >= deadline) {
+			snprintf(why, OCI_WHY_SIZE, "the guest agent did not connect in %d s (see %s/console.log)",
+				 seconds, m->dir);
+			return -ETIMEDOUT;
+		}
+	}
+}

@@ -1,0 +1,51 @@
+/* sprig as an OCI runtime (docs/oci.md): the command line runc and crun
+ * accept, so container engines (podman, containerd's runc shim) drive
+ * sprig unchanged. Each container is a VM; its "process" on the host is
+ * sprig's monitor (monitor.c), which runs the VM and speaks to the guest
+ * agent (agent/). */
+#ifndef SPRIG_OCI_H
+#define SPRIG_OCI_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "spec.h"
+#include "state.h"
+
+/* Everything a command needs from the command line. */
+struct oci_options {
+	/* global, before the command (runc's) */
+	const char *root, *log, *log_format;
+	/* sprig's own global ones: the guest kernel and the agent's initramfs */
+	const char *kernel, *initrd;
+	/* the command's */
+	const char *command, *id, *bundle, *pid_file, *console_socket, *signal, *format;
+	bool detach, force, all, quiet, keep;
+};
+
+/* argv[1] is one of the OCI commands, or a runc global flag before one? */
+bool oci_is_command(int argc, char **argv);
+
+/* Run it: exit status 0, or 1 after one line on stderr (and in --log). */
+int oci_main(int argc, char **argv);
+
+/* One line naming what failed: stderr, and the --log file as runc writes
+ * it (text, or JSON with --log-format json). Returns 1. */
+int oci_fail(const struct oci_options *o, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* The commands (commands.c, create.c) */
+int oci_create(const struct oci_options *o);
+int oci_start(const struct oci_options *o);
+int oci_run(const struct oci_options *o);
+int oci_state(const struct oci_options *o);
+int oci_kill(const struct oci_options *o);
+int oci_delete(const struct oci_options *o);
+int oci_list(const struct oci_options *o);
+
+/* Ask the monitor of a container (its ROOT/ID/monitor.sock) one line; its
+ * one-line answer in reply. 0, or -errno. */
+int oci_monitor_ask(const char *dir, const char *request, char *reply, size_t size);
+
+#define OCI_MONITOR_SOCKET "monitor.sock"
+
+#endif

@@ -1,0 +1,222 @@
+#!/bin/sh
+# sprig as an OCI runtime (docs/oci.md): the runc command line driving
+# containers that are VMs. Bundles are made here: a busybox root and a
+# config.json per case. Bad bundles are refused before any VM; the rest
+# boots the minimal kernel with sprig's agent (sprig-guest/ next to
+# sprig), so it runs where Linux runs (the nested test VM on kvm-pvm).
+# usage: oci.sh SPRIG KERNEL_DIR [LABEL]   (KERNEL_DIR unused: the guest
+# is sprig-guest/ beside SPRIG)
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+# mke2fs for the root disk: a staged copy next to this script first.
+PATH=$here:$PATH:/usr/sbin:/sbin
+export PATH
+ROOT=$T/root
+BUSYBOX=$(command -v busybox || echo "$here/busybox")
+
+oci() { "$SPRIG" --root "$ROOT" "$@"; }
+
+# bundle NAME ARGS_JSON [EXTRA_PROCESS_JSON] [LINUX_JSON]: $T/NAME with a
+# busybox root and a config.json running ARGS_JSON.
+bundle() {
+	b=$T/$1
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/tmp" "$b/rootfs/etc"
+	cp "$BUSYBOX" "$b/rootfs/bin/busybox"
+	for a in sh echo cat sleep id hostname pwd kill grep head wc ls ulimit nproc; do
+		ln -sf busybox "$b/rootfs/bin/$a"
+	done
+	linux=${4:-}
+	[ -n "$linux" ] || linux='{"namespaces": [{"type": "pid"}, {"type": "mount"}]}'
+	cat >"$b/config.json" <<EOF
+{"ociVersion": "1.0.2-dev",
+ "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": $2,
+   "env": ["PATH=/bin", "TERM=xterm"], "cwd": "/"${3:+, $3}},
+ "root": {"path": "rootfs", "readonly": false},
+ "hostname": "oci-test",
+ "linux": $linux}
+EOF
+}
+
+# --- bad bundles: one clear line, exit 1, nothing left under the root
+mkdir -p "$T/empty"
+refused() {  # NAME TEXT BUNDLE
+	oci create --bundle "$3" bad >"$T/out" 2>"$T/err"
+	status=$?
+	if [ "$status" = 1 ] && grep -qF -- "$2" "$T/err" && [ "$(wc -l <"$T/err")" = 1 ] && [ ! -e "$ROOT/bad" ]; then
+		pass "create refuses $1 with one line: $(cat "$T/err")"
+	else
+		fail "create with $1" "status $status, stderr '$(cat "$T/err")', $(ls "$ROOT" 2>/dev/null | tr '\n' ' ')"
+	fi
+}
+refused "a bundle without config.json" "$T/empty/config.json: No such file or directory" "$T/empty"
+bundle badjson '["true"]'
+printf '{"ociVersion": "1.0.0", "root": ' >"$T/badjson/config.json"
+refused "bad JSON" "$T/badjson/config.json: unexpected end of input" "$T/badjson"
+bundle badversion '["true"]'
+sed -i 's/"1.0.2-dev"/"2.0.0"/' "$T/badversion/config.json"
+refused "an unknown ociVersion" 'ociVersion "2.0.0": unsupported' "$T/badversion"
+bundle relcwd '["true"]'
+sed -i 's|"cwd": "/"|"cwd": "tmp"|' "$T/relcwd/config.json"
+refused "a relative cwd" 'process.cwd "tmp": not an absolute path' "$T/relcwd"
+oci create --bundle "$T/badversion" "a/b" 2>"$T/err"
+expect_status=$?
+if [ "$expect_status" = 1 ] && grep -qF 'container id "a/b": only letters' "$T/err"; then
+	pass "an id runc would refuse is refused"
+else
+	fail "bad container id" "status $expect_status, $(cat "$T/err")"
+fi
+oci state nosuch >"$T/out" 2>"$T/err"
+if [ $? = 1 ] && grep -qF 'container "nosuch" does not exist' "$T/err"; then
+	pass "state of a container that does not exist: exit 1, says so"
+else
+	fail "state of a missing container" "$(cat "$T/err")"
+fi
+
+if [ ! -f "$(dirname "$SPRIG")/sprig-guest/kernel" ] || [ ! -f "$(dirname "$SPRIG")/sprig-guest/initrd" ]; then
+	fail "OCI containers" "no sprig-guest/kernel and initrd next to $SPRIG (tools/guest-kernel agent)"
+	exit 0
+fi
+if [ ! -c /dev/kvm ] || ! grep -qw -e vmx -e svm /proc/cpuinfo; then
+	echo "SKIP $LABEL: OCI containers: this host's KVM cannot run Linux (no vmx/svm)"
+	exit 0
+fi
+if ! command -v mke2fs >/dev/null; then
+	echo "SKIP $LABEL: OCI containers: no mke2fs (e2fsprogs) here or staged next to oci.sh"
+	exit 0
+fi
+
+# --- run: the process's stdout, stderr and exit code are the engine's
+bundle hello '["sh", "-c", "echo out-$((6 * 7)) from $(hostname); echo err-line >&2; exit 7"]'
+started=$(date +%s)
+LIMIT=120 timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/hello" hello </dev/null >"$T/out" 2>"$T/err"
+status=$?
+echo "note $LABEL: oci run hello took $(($(date +%s) - started)) s"
+if [ "$status" = 7 ] && grep -qx "out-42 from oci-test" "$T/out" && grep -qx "err-line" "$T/err" && [ ! -e "$ROOT/hello" ]; then
+	pass "run: stdout and stderr of the container's process reach ours, its exit code 7 is run's, the container is gone after"
+else
+	fail "run hello" "status $status, out '$(head -c 300 "$T/out")', err '$(head -c 300 "$T/err")'"
+fi
+
+# A process killed by a signal: run ends 128 + N as runc's does.
+bundle killed '["sh", "-c", "kill -USR1 $$"]'
+timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/killed" killed </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" = 138 ]; then
+	pass "run: a process killed by SIGUSR1 ends run with 138 (128 + 10)"
+else
+	fail "run killed by a signal" "status $status; $(head -c 300 "$T/err")"
+fi
+
+# stdin reaches the process; the spec's user, cwd, env, rlimits, hostname.
+bundle ident '["sh", "-c", "read line; echo got-$line id=$(id -u):$(id -g) cwd=$(pwd) foo=$FOO nofile=$(ulimit -n) host=$(hostname)"]' \
+	'"rlimits": [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}]'
+sed -i 's|"user": {"uid": 0, "gid": 0}|"user": {"uid": 1000, "gid": 1001}|; s|"cwd": "/"|"cwd": "/work/dir"|; s|"TERM=xterm"|"FOO=bar baz"|' \
+	"$T/ident/config.json"
+printf 'abc\n' >"$T/in"
+timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/ident" ident <"$T/in" >"$T/out" 2>"$T/err"
+status=$?
+want="got-abc id=1000:1001 cwd=/work/dir foo=bar baz nofile=123 host=oci-test"
+if [ "$status" = 0 ] && grep -qxF "$want" "$T/out"; then
+	pass "the process reads our stdin and runs as the spec says: $want"
+else
+	fail "process spec in the guest" "status $status, out '$(head -c 300 "$T/out")', err '$(head -c 300 "$T/err")'"
+fi
+
+# The memory and CPU limits size the VM.
+bundle sized '["sh", "-c", "echo cpus=$(grep -c ^processor /proc/cpuinfo) $(grep MemTotal /proc/meminfo)"]' "" \
+	'{"resources": {"memory": {"limit": 314572800}, "cpu": {"quota": 200000, "period": 100000}}}'
+timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/sized" sized </dev/null >"$T/out" 2>"$T/err"
+kb=$(sed -n 's/.*MemTotal: *\([0-9]*\) kB.*/\1/p' "$T/out")
+if grep -q "^cpus=2 " "$T/out" && [ -n "$kb" ] && [ "$kb" -gt 250000 ] && [ "$kb" -le 307200 ]; then
+	pass "linux.resources: a 300 MiB memory limit and a 2-CPU quota make a VM of 300 MiB (MemTotal $kb kB) and 2 vCPUs"
+else
+	fail "VM size from the limits" "$(head -c 300 "$T/out") $(head -c 300 "$T/err")"
+fi
+
+# An executable that is not there: create fails as runc's does, nothing left.
+bundle missing '["no-such-program"]'
+timeout 120 "$SPRIG" --root "$ROOT" create --bundle "$T/missing" missing </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" = 1 ] && grep -qF 'exec: "no-such-program": executable file not found in $PATH' "$T/err" &&
+	[ ! -e "$ROOT/missing" ]; then
+	pass "create of a process whose executable is missing: runc's line, exit 1, no container left"
+else
+	fail "missing executable" "status $status, $(head -c 300 "$T/err")"
+fi
+
+# --- the life cycle an engine drives: create, state, start, kill, delete
+field() { sed -n "s/^  \"$1\": \"*\([^\",]*\)\"*,*$/\1/p" "$T/state"; }
+state_of() { oci state "$1" >"$T/state" 2>&1; field status; }
+bundle life '["sh", "-c", "echo started; exec sleep 1000"]'
+timeout 120 "$SPRIG" --root "$ROOT" --log "$T/log" --log-format json create --bundle "$T/life" \
+	--pid-file "$T/life.pid" life </dev/null >"$T/life.out" 2>"$T/life.err"
+status=$?
+pid=$(cat "$T/life.pid" 2>/dev/null)
+st=$(state_of life)
+if [ "$status" = 0 ] && [ -n "$pid" ] && kill -0 "$pid" && [ "$st" = created ] && [ "$(field pid)" = "$pid" ] &&
+	[ "$(field bundle)" = "$T/life" ] && [ "$(field id)" = life ] && ! grep -q started "$T/life.out"; then
+	pass "create: status created, the pid file's pid is the state's and alive, the process has not run yet"
+else
+	fail "create" "status $status, pid '$pid', state: $(tr '\n' ' ' <"$T/state") $(cat "$T/life.err")"
+fi
+oci list >"$T/list"
+if grep -q "^life  *$pid  *created  *$T/life " "$T/list" && oci list -q | grep -qx life &&
+	oci list --format json | grep -q '"status": "created"'; then
+	pass "list: the container as a table row, its id (-q) and JSON"
+else
+	fail "list" "$(cat "$T/list")"
+fi
+oci start life
+st=$(state_of life)
+wait_for 30 grep -q started "$T/life.out"
+if [ "$st" = running ] && grep -qx started "$T/life.out"; then
+	pass "start: status running, the process runs (its output reached create's stdout)"
+else
+	fail "start" "state $st, out '$(cat "$T/life.out")', $(cat "$T/life.err")"
+fi
+oci start life 2>"$T/err"
+if [ $? = 1 ] && grep -qF "cannot start an already running container" "$T/err"; then
+	pass "start twice: refused as runc refuses it"
+else
+	fail "second start" "$(cat "$T/err")"
+fi
+oci delete life 2>"$T/err"
+if [ $? = 1 ] && grep -qF "cannot delete container life that is not stopped: running" "$T/err" && kill -0 "$pid"; then
+	pass "delete of a running container without --force: refused, it runs on"
+else
+	fail "delete while running" "$(cat "$T/err")"
+fi
+oci kill life TERM
+stopped() { [ "$(state_of life)" = stopped ]; }
+wait_for 30 stopped
+if stopped && ! kill -0 "$pid" 2>/dev/null && [ "$(field pid)" = 0 ]; then
+	pass "kill TERM: the process in the guest ends, the container is stopped (pid 0), the monitor is gone"
+else
+	fail "kill TERM" "state: $(tr '\n' ' ' <"$T/state")"
+fi
+oci delete life
+if [ $? = 0 ] && [ ! -e "$ROOT/life" ]; then
+	pass "delete of a stopped container removes its state"
+else
+	fail "delete" "$(ls "$ROOT/life" 2>&1)"
+fi
+
+# delete --force of a running container: nothing of it is left.
+bundle forced '["sleep", "1000"]'
+timeout 120 "$SPRIG" --root "$ROOT" create --bundle "$T/forced" --pid-file "$T/forced.pid" forced </dev/null \
+	>/dev/null 2>"$T/err"
+pid=$(cat "$T/forced.pid" 2>/dev/null)
+oci start forced
+vm=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | cut -d" " -f1)
+oci delete --force forced
+sleep 1
+if [ ! -e "$ROOT/forced" ] && ! kill -0 "$pid" 2>/dev/null && { [ -z "$vm" ] || ! kill -0 "$vm" 2>/dev/null; }; then
+	pass "delete --force of a running container: its monitor and VM are gone, and its state"
+else
+	fail "delete --force" "monitor $pid, vm '$vm', $(ls "$ROOT" 2>&1)"
+fi
+if [ -z "$(ls "$ROOT" 2>/dev/null)" ]; then
+	pass "no container is left under the root"
+else
+	fail "leftovers under the root" "$(ls "$ROOT")"
+fi
