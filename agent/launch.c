@@ -69,6 +69,25 @@ static int set_limits(const struct agent_spec *spec)
 	return 0;
 }
 
+/* cwd and its parents, as runc makes them when missing. */
+static int make_path(const char *path)
+{
+	char dir[4096];
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	for (char *p = dir + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+		*p = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
 /* In the child: everything up to exec; returns only with what failed. */
 static const char *become(const struct agent_spec *spec, const int stdio[3])
 {
@@ -80,8 +99,8 @@ static const char *become(const struct agent_spec *spec, const int stdio[3])
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(stdio[fd], fd) < 0)
 			return "stdio";
-	if (mkdir(spec->cwd, 0755) && errno != EEXIST)
-		return "mkdir cwd";
+	if (make_path(spec->cwd))
+		return "making cwd";
 	if (chdir(spec->cwd))
 		return "chdir to cwd";
 	if (set_limits(spec))

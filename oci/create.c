@@ -144,9 +144,10 @@ int oci_run(const struct oci_options *o)
 	pid_t pid = create_container(o);
 	if (pid <= 0)
 		return 1;
-	if (oci_start(o))
-		return 1;
-	if (o->detach)
+	/* A start that fails (the exec) ends the monitor too: wait for it
+	 * below, then remove the container, as runc run does. */
+	bool started = !oci_start(o);
+	if (started && o->detach)
 		return 0;
 	foreground = pid;
 	static const int signals[] = { SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -156,12 +157,14 @@ int oci_run(const struct oci_options *o)
 	int status;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
-	if (!o->keep) {
+	if (!o->keep || !started) {
 		char dir[PATH_MAX];
 		if (!oci_state_dir(o->root, o->id, dir))
 			remove_dir(dir);
 	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
+	if (!started && (!WIFEXITED(status) || !WEXITSTATUS(status)))
+		return 1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

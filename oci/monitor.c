@@ -149,8 +149,7 @@ static bool take_agent_message(struct monitor *m, char *error, size_t size)
 		return false;
 	}
 	if (h.type == AGENT_ERROR) {
-		snprintf(error, size, "%.1000s", (char *)buf);
-		fprintf(stderr, "sprig: %s\n", (char *)buf);
+		snprintf(error, size, "%.1000s", (char *)buf);  /* start says it */
 		m->exited = true;
 		m->wait_status = 127 << 8;
 		return false;

@@ -12,7 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 PATH=$here:$PATH:/usr/sbin:/sbin
 export PATH
 ROOT=$T/root
-BUSYBOX=$(command -v busybox || echo "$here/busybox")
+BUSYBOX=$here/busybox
+[ -x "$BUSYBOX" ] || BUSYBOX=$(command -v busybox)
 
 oci() { "$SPRIG" --root "$ROOT" "$@"; }
 
@@ -142,6 +143,18 @@ if [ "$status" = 1 ] && grep -qF 'exec: "no-such-program": executable file not f
 	pass "create of a process whose executable is missing: runc's line, exit 1, no container left"
 else
 	fail "missing executable" "status $status, $(head -c 300 "$T/err")"
+fi
+
+# An exec that fails at start (a file without execute permission): run
+# says why, ends non-zero, and removes the container.
+bundle noexec '["/bin/not-a-program"]'
+printf 'data\n' >"$T/noexec/rootfs/bin/not-a-program"
+timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/noexec" noexec </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" = 127 ] && grep -qF "exec: Permission denied" "$T/err" && [ ! -e "$ROOT/noexec" ]; then
+	pass "run of a file that cannot be exec'd: the reason, exit 127, no container left"
+else
+	fail "exec failing at start" "status $status, $(head -c 300 "$T/err"), $(ls "$ROOT" 2>&1)"
 fi
 
 # --- the life cycle an engine drives: create, state, start, kill, delete
