@@ -1,0 +1,86 @@
+#!/bin/sh
+# Real podman (Debian's 4.3, conmon) with sprig as its OCI runtime
+# (docs/oci.md): `podman --runtime sprig run` of a busybox image prints the
+# container's output and ends with its exit code; `podman stop` ends a
+# detached one; nothing of a container is left after `podman rm`. Runs in
+# the Linux stage (the nested VM on kvm-pvm), on a storage of its own.
+# usage: podman.sh SPRIG KERNEL_DIR [LABEL]
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+PATH=$here:$PATH:/usr/sbin:/sbin
+export PATH
+SPRIG=$(cd "$(dirname "$SPRIG")" && pwd)/$(basename "$SPRIG")
+PODMAN=$here/podman
+[ -x "$PODMAN" ] || PODMAN=$(command -v podman)
+CONMON=$here/conmon
+[ -x "$CONMON" ] || CONMON=$(command -v conmon)
+BUSYBOX=$here/busybox
+[ -x "$BUSYBOX" ] || BUSYBOX=$(command -v busybox)
+
+if [ -z "$PODMAN" ] || [ -z "$CONMON" ]; then
+	echo "SKIP $LABEL: podman with sprig: podman or conmon not installed here or staged next to podman.sh"
+	exit 0
+fi
+if [ ! -c /dev/kvm ] || ! grep -qw -e vmx -e svm /proc/cpuinfo; then
+	echo "SKIP $LABEL: podman with sprig: this host's KVM cannot run Linux (no vmx/svm)"
+	exit 0
+fi
+
+# What podman expects of the machine, made only where missing (the nested
+# VM has none of it; a Debian host with podman has all of it).
+[ -d /var/tmp ] || mkdir -p /var/tmp
+grep -q " /dev/shm " /proc/mounts || { mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm; }
+grep -q " /sys/fs/cgroup " /proc/mounts || { mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup; }
+[ -f /etc/containers/policy.json ] ||
+	{ mkdir -p /etc/containers && echo '{"default": [{"type": "insecureAcceptAnything"}]}' >/etc/containers/policy.json; }
+
+SPRIG_ROOT=/run/sprig
+podman() {
+	"$PODMAN" --root "$T/storage" --runroot "$T/run" --storage-driver vfs --cgroup-manager cgroupfs \
+		--events-backend none --conmon "$CONMON" --runtime "$SPRIG" "$@"
+}
+
+# A busybox image, imported (no registry here).
+mkdir -p "$T/bb/bin"
+cp "$BUSYBOX" "$T/bb/bin/busybox"
+for a in sh echo cat sleep id hostname kill; do ln -s busybox "$T/bb/bin/$a"; done
+tar -C "$T/bb" -cf "$T/bb.tar" .
+if ! podman import "$T/bb.tar" localhost/sprig-busybox:1 >"$T/out" 2>"$T/err"; then
+	fail "podman import of a busybox image" "$(tail -n 3 "$T/err")"
+	exit 0
+fi
+
+started=$(date +%s)
+podman run --rm --network none localhost/sprig-busybox:1 sh -c 'echo hi from $(hostname); exit 3' \
+	</dev/null >"$T/out" 2>"$T/err"
+status=$?
+echo "note $LABEL: podman run --rm took $(($(date +%s) - started)) s"
+if [ "$status" = 3 ] && grep -q "^hi from [0-9a-f]\{12\}$" "$T/out" && [ -z "$(ls "$SPRIG_ROOT" 2>/dev/null)" ]; then
+	pass "podman --runtime sprig run --rm: the container's output, its exit code 3, nothing left in sprig's root"
+else
+	fail "podman run --rm" "status $status, out '$(head -c 200 "$T/out")', err '$(tail -n 3 "$T/err")'"
+fi
+
+podman run --rm --network none localhost/sprig-busybox:1 sh -c 'kill -9 $$' </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" = 137 ]; then
+	pass "podman run: a container killed by SIGKILL exits 137, as with runc"
+else
+	fail "podman run, killed" "status $status, err '$(tail -n 3 "$T/err")'"
+fi
+
+podman run -d --name sleeper --network none localhost/sprig-busybox:1 sleep 1000 >"$T/out" 2>"$T/err"
+up=$(podman ps --format '{{.Names}} {{.Status}}' 2>/dev/null)
+podman stop -t 5 sleeper >/dev/null 2>"$T/err"
+after=$(podman ps -a --format '{{.Names}} {{.Status}}' 2>/dev/null)
+podman rm sleeper >/dev/null 2>>"$T/err"
+left=$(ls "$SPRIG_ROOT" 2>/dev/null)
+vms=$(for p in /proc/[0-9]*; do [ "$(readlink "$p/exe" 2>/dev/null)" = "$SPRIG" ] && echo "${p#/proc/}"; done)
+mounts=$(grep -c "$T" /proc/mounts)
+case $up in "sleeper Up"*) up_ok=yes ;; *) up_ok=no ;; esac
+case $after in "sleeper Exited (143)"*) stop_ok=yes ;; *) stop_ok=no ;; esac
+if [ $up_ok = yes ] && [ $stop_ok = yes ] && [ -z "$left" ] && [ -z "$vms" ] && [ "$mounts" = 0 ]; then
+	pass "podman run -d, then podman stop: running, then Exited (143); after podman rm no sprig process, state or mount is left"
+else
+	fail "podman stop" "ps '$up', after stop '$after', left '$left', sprig processes '$vms', mounts $mounts; $(tail -n 3 "$T/err")"
+fi
