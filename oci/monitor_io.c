@@ -14,6 +14,7 @@
 struct pump {
 	int from, to;
 	bool to_socket;  /* stdin: say end of input with a half close */
+	uint8_t buf[65536];
 };
 
 static struct pump pumps[3];
@@ -33,13 +34,12 @@ static bool write_all(int fd, const uint8_t *p, size_t len)
 
 static void *run_pump(void *arg)
 {
-	const struct pump *p = arg;
-	static __thread uint8_t buf[65536];
+	struct pump *p = arg;
 	for (;;) {
-		ssize_t n = read(p->from, buf, sizeof(buf));
+		ssize_t n = read(p->from, p->buf, sizeof(p->buf));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0 || !write_all(p->to, buf, (size_t)n))
+		if (n <= 0 || !write_all(p->to, p->buf, (size_t)n))
 			break;
 	}
 	if (p->to_socket)
@@ -49,9 +49,13 @@ static void *run_pump(void *arg)
 
 void monitor_start_pumps(struct monitor *m)
 {
-	pumps[0] = (struct pump){ 0, m->stdio[0], true };
-	pumps[1] = (struct pump){ m->stdio[1], 1, false };
-	pumps[2] = (struct pump){ m->stdio[2], 2, false };
+	/* With a terminal, its slave is the process's stdin and stdout. */
+	int in = m->terminal >= 0 ? m->terminal : 0, out = m->terminal >= 0 ? m->terminal : 1;
+	/* Static: a 64 KiB thread-local buffer would grow every thread's
+	 * static TLS, and glibc then refuses the vCPUs' small stacks. */
+	pumps[0].from = in, pumps[0].to = m->stdio[0], pumps[0].to_socket = true;
+	pumps[1].from = m->stdio[1], pumps[1].to = out, pumps[1].to_socket = false;
+	pumps[2].from = m->stdio[2], pumps[2].to = 2, pumps[2].to_socket = false;
 	for (int i = 0; i < 3; i++)
 		m->pumping[i] = !pthread_create(&m->pumps[i], NULL, run_pump, &pumps[i]);
 	if (m->pumping[0])
