@@ -39,13 +39,33 @@ static bool in(const char *const *list, size_t n, const char *name, size_t len)
 }
 #define IN(list, name, len) in((list), sizeof(list) / sizeof((list)[0]), (name), (len))
 
+/* `sprig run FILE` is also the VM's own config-file form (docs/config.md).
+ * It is the OCI run when a runc flag comes first or among its arguments,
+ * or when its first argument is no file: a container id has no '/'. */
+static bool is_oci_run(int argc, char **argv, int at, bool after_global_flag)
+{
+	static const char *const run_flags[] = { "--bundle", "-b", "--pid-file", "--console-socket", "--detach", "-d",
+						 "--keep", "--no-pivot", "--no-new-keyring", "--preserve-fds" };
+	if (after_global_flag)
+		return true;
+	const char *first = NULL;
+	for (int i = at + 1; i < argc; i++) {
+		size_t len = strcspn(argv[i], "=");
+		if (IN(run_flags, argv[i], len))
+			return true;
+		if (argv[i][0] != '-' && !first)
+			first = argv[i];
+	}
+	return first && !strchr(first, '/') && access(first, F_OK);
+}
+
 bool oci_is_command(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		size_t len = strcspn(a, "=");
 		if (is_command(a))
-			return true;
+			return strcmp(a, "run") || is_oci_run(argc, argv, i, i > 1);
 		if (IN(global_valued, a, len))
 			i += a[len] ? 0 : 1;
 		else if (!IN(global_bare, a, len))
