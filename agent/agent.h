@@ -27,6 +27,7 @@ struct agent_spec {
 	struct agent_rlimit rlimits[AGENT_RLIMITS_MAX];
 	unsigned rlimit_count;
 	uint32_t flags;
+	uint16_t rows, columns;  /* the terminal's size, with AGENT_FLAG_TERMINAL */
 	char executable[4096];  /* args[0] found through PATH */
 };
 
@@ -39,8 +40,15 @@ void agent_spec_free(struct agent_spec *spec);
  * root the agent has entered: 0 or -ENOENT/-EACCES with runc's line. */
 int agent_find_executable(struct agent_spec *spec, char *why);
 
-/* Fork the process with stdio on the three connections; its pid, or
- * -errno with `why` (also when its exec fails: the child reports it). */
-pid_t agent_launch(const struct agent_spec *spec, const int stdio[3], char *why);
+/* Fork the process with stdio on the three fds (a terminal's slave three
+ * times, which becomes its controlling terminal); its pid, or -errno with
+ * `why` (also when its exec fails: the child reports it). */
+pid_t agent_launch(const struct agent_spec *spec, const int stdio[3], bool terminal, char *why);
+
+/* terminal.c: a pseudo-terminal of the spec's size, resized later, and the
+ * relays between its master and the host's connections. */
+int agent_terminal_open(const struct agent_spec *spec, int *master, int *slave);
+void agent_terminal_resize(int master, uint16_t rows, uint16_t columns);
+pid_t agent_relay(int from, int to);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -89,13 +90,15 @@ static int make_path(const char *path)
 }
 
 /* In the child: everything up to exec; returns only with what failed. */
-static const char *become(const struct agent_spec *spec, const int stdio[3])
+static const char *become(const struct agent_spec *spec, const int stdio[3], bool terminal)
 {
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);  /* the agent blocks SIGCHLD for its signalfd */
 	if (setsid() < 0)
 		return "setsid";
+	if (terminal && ioctl(stdio[0], TIOCSCTTY, 0))
+		return "the terminal as controlling terminal";
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(stdio[fd], fd) < 0)
 			return "stdio";
@@ -118,7 +121,7 @@ static const char *become(const struct agent_spec *spec, const int stdio[3])
 	return "exec";
 }
 
-pid_t agent_launch(const struct agent_spec *spec, const int stdio[3], char *why)
+pid_t agent_launch(const struct agent_spec *spec, const int stdio[3], bool terminal, char *why)
 {
 	int report[2];
 	if (pipe2(report, O_CLOEXEC))
@@ -131,7 +134,7 @@ pid_t agent_launch(const struct agent_spec *spec, const int stdio[3], char *why)
 	}
 	if (!pid) {
 		close(report[0]);
-		const char *step = become(spec, stdio);
+		const char *step = become(spec, stdio, terminal);
 		char line[AGENT_WHY_SIZE];
 		int n = snprintf(line, sizeof(line), "%s: %s", step, strerror(errno));
 		if (write(report[1], line, (size_t)n) < 0) {

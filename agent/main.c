@@ -32,6 +32,8 @@ struct vsock_address {  /* struct sockaddr_vm */
 };
 
 static int control = -1;
+static int terminal_master = -1;    /* with AGENT_FLAG_TERMINAL */
+static pid_t output_relay = -1;     /* terminal output to the host, until it drains */
 
 static void power_off(void)
 {
@@ -85,7 +87,7 @@ static void prepare_root(const struct agent_spec *spec)
 	mount_or_die("proc", "/rootfs/proc", "proc", nodev, NULL);
 	mount_or_die("sysfs", "/rootfs/sys", "sysfs", nodev | MS_RDONLY, NULL);
 	mount_or_die("devtmpfs", "/rootfs/dev", "devtmpfs", MS_NOSUID, "mode=0755");
-	mount_or_die("devpts", "/rootfs/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666");
+	mount_or_die("devpts", "/rootfs/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "ptmxmode=0666,mode=0620");
 	mount_or_die("shm", "/rootfs/dev/shm", "tmpfs", nodev, "mode=1777");
 	if (spec->flags & AGENT_FLAG_READONLY_ROOT)
 		mount_or_die(NULL, "/rootfs", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
@@ -136,6 +138,11 @@ static bool take_control_message(pid_t pid)
 		if (sig > 0 && sig < 65)
 			kill(pid, (int)sig);
 	}
+	if (h.type == AGENT_RESIZE && h.len == 4) {
+		uint16_t size[2];
+		memcpy(size, buf, 4);
+		agent_terminal_resize(terminal_master, size[0], size[1]);
+	}
 	return true;
 }
 
@@ -157,9 +164,47 @@ static int supervise(pid_t pid, int signal_fd)
 		while (read(signal_fd, &info, sizeof(info)) == sizeof(info)) {
 		}
 		int status;
-		for (pid_t child; (child = waitpid(-1, &status, WNOHANG)) > 0;)
+		for (pid_t child; (child = waitpid(-1, &status, WNOHANG)) > 0;) {
+			if (child == output_relay)
+				output_relay = -1;
 			if (child == pid)
 				return status;
+		}
+	}
+}
+
+/* The process with its stdio on the connections, or on a terminal whose
+ * master two relays join to them. */
+static pid_t launch(const struct agent_spec *spec, int stdio[3], char *why)
+{
+	bool terminal = spec->flags & AGENT_FLAG_TERMINAL;
+	int slave = -1;
+	if (terminal && agent_terminal_open(spec, &terminal_master, &slave))
+		return snprintf(why, AGENT_WHY_SIZE, "a terminal: %s", strerror(errno)), -errno;
+	int fds[3] = { slave, slave, slave };
+	pid_t pid = agent_launch(spec, terminal ? fds : stdio, terminal, why);
+	if (terminal) {
+		close(slave);  /* the relays must not hold it: the master's EIO ends them */
+		if (pid > 0) {
+			agent_relay(stdio[0], terminal_master);
+			output_relay = agent_relay(terminal_master, stdio[1]);
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		close(stdio[i]);
+	return pid;
+}
+
+/* The terminal's last output reaches the host before anything is killed:
+ * the relay ends when every holder of the terminal has closed it (3 s
+ * at most, for a background child that keeps it). */
+static void drain_terminal(void)
+{
+	for (int i = 0; output_relay > 0 && i < 300; i++) {
+		if (waitpid(output_relay, NULL, WNOHANG) == output_relay)
+			output_relay = -1;
+		else
+			usleep(10 * 1000);
 	}
 }
 
@@ -197,14 +242,13 @@ int main(void)
 	connect_stdio(stdio);
 	agent_send(control, AGENT_READY, NULL, 0);
 	wait_for_start();
-	pid_t pid = agent_launch(&spec, stdio, why);
+	pid_t pid = launch(&spec, stdio, why);
 	if (pid < 0)
 		fatal(why);
-	for (int i = 0; i < 3; i++)
-		close(stdio[i]);
 	uint32_t guest_pid = (uint32_t)pid;
 	agent_send(control, AGENT_STARTED, &guest_pid, 4);
 	uint32_t status = (uint32_t)supervise(pid, signal_fd);
+	drain_terminal();
 	kill(-1, SIGKILL);  /* what the process left behind */
 	agent_send(control, AGENT_EXIT, &status, 4);
 	power_off();

@@ -8,6 +8,10 @@
  *   port 1025  the process's stdin (host writes)
  *   port 1026  its stdout, port 1027 its stderr (host reads)
  *
+ * With FLAG_TERMINAL the process gets a pseudo-terminal in the guest
+ * instead: 1025 carries the keys in, 1026 the terminal's output, 1027
+ * nothing; RESIZE sets its window size.
+ *
  * A message is a header (type, payload length; little-endian, as both
  * ends are x86) and the payload. Both ends treat the other as hostile:
  * lengths are bounded, types checked, strings must hold no NUL. */
@@ -38,6 +42,7 @@ enum agent_message {
 	AGENT_SPEC_END,       /* empty: the agent prepares, then says READY or ERROR */
 	AGENT_START,          /* empty: exec the process */
 	AGENT_SIGNAL,         /* u32 signal: to the process (or, before START, ends it) */
+	AGENT_RESIZE,         /* u16 rows, u16 columns: the terminal's size (FLAG_TERMINAL) */
 	/* agent to host */
 	AGENT_READY = 64,     /* empty: root mounted, executable found, stdio connected */
 	AGENT_STARTED,        /* u32 the process's pid in the guest */

@@ -66,6 +66,12 @@ static int take(struct agent_spec *s, const struct agent_header *h, const uint8_
 			return -EPROTO;
 		s->flags = u32_at(buf);
 		return 0;
+	case AGENT_RESIZE:
+		if (h->len != 4)
+			return -EPROTO;
+		memcpy(&s->rows, buf, 2);
+		memcpy(&s->columns, buf + 2, 2);
+		return 0;
 	default:
 		return -EPROTO;
 	}

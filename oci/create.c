@@ -54,8 +54,10 @@ static int check_bundle(const struct oci_options *o, struct oci_spec *spec, char
 		return oci_fail(o, "%s", why);
 	if (!spec->has_process)
 		return oci_fail(o, "%s/config.json: process: missing (a container needs one)", bundle);
-	if (spec->process.terminal)
-		return oci_fail(o, "process.terminal: not supported by sprig yet (run without a terminal)");
+	if (spec->process.terminal && !o->console_socket)
+		return oci_fail(o, "process.terminal needs --console-socket (where the terminal's master goes)");
+	if (!spec->process.terminal && o->console_socket)
+		return oci_fail(o, "--console-socket without process.terminal: there is no terminal to send");
 	/* The VM's vsock sockets live in the state folder: unix socket paths
 	 * are short. */
 	if (oci_state_dir(o->root, o->id, dir) ||

@@ -101,8 +101,9 @@ static void now_rfc3339(char *out, size_t size)
 static int set_up(struct monitor *m, char *why)
 {
 	int err;
-	m->control = m->stdio[0] = m->stdio[1] = m->stdio[2] = -1;
-	if ((err = open_sockets(m, why)) || (err = monitor_spawn_vm(m, why)))
+	m->control = m->stdio[0] = m->stdio[1] = m->stdio[2] = m->terminal = -1;
+	if ((err = open_sockets(m, why)) || (m->spec->process.terminal && (err = monitor_open_terminal(m, why))) ||
+	    (err = monitor_spawn_vm(m, why)))
 		return err;
 	if ((m->control = monitor_accept(m, 0, MONITOR_BOOT_SECONDS, why)) < 0)
 		return m->control;
@@ -206,6 +207,10 @@ static void take_signals(struct monitor *m)
 {
 	struct signalfd_siginfo info;
 	while (read(m->signal_fd, &info, sizeof(info)) == sizeof(info)) {
+		if (info.ssi_signo == SIGWINCH && m->terminal >= 0) {
+			monitor_resize_terminal(m);
+			continue;
+		}
 		if (info.ssi_signo != SIGCHLD) {
 			send_signal(m, (int)info.ssi_signo);
 			continue;

@@ -22,6 +22,7 @@ struct monitor {
 	int listeners[4];       /* <dir>/vsock_1024.._1027: the agent's connections land here */
 	int control, stdio[3];  /* the agent's connections */
 	int commands;           /* monitor.sock */
+	int terminal;           /* the slave of the host's pty (process.terminal), else -1 */
 	int signal_fd;
 	pid_t vm;
 	pthread_t pumps[3];
@@ -40,6 +41,12 @@ int monitor_send_spec(struct monitor *m, char *why);
 /* Accept one connection on listener i within `seconds`, watching the VM:
  * the fd, or -errno with `why`. */
 int monitor_accept(struct monitor *m, int i, int seconds, char *why);
+
+/* monitor_terminal.c: with process.terminal, a pty whose master goes to
+ * the engine through --console-socket and whose slave the monitor relays;
+ * its size changes (SIGWINCH) go to the guest's terminal. */
+int monitor_open_terminal(struct monitor *m, char *why);
+void monitor_resize_terminal(struct monitor *m);
 
 /* monitor_io.c: stdin to the guest, its stdout and stderr back. */
 void monitor_start_pumps(struct monitor *m);

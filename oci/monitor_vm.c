@@ -112,9 +112,13 @@ int monitor_send_spec(struct monitor *m, char *why)
 	if (!err)
 		err = send_identity(fd, p);
 	uint32_t flags = (p->no_new_privileges ? AGENT_FLAG_NO_NEW_PRIVILEGES : 0) |
-			 (m->spec->root_readonly ? AGENT_FLAG_READONLY_ROOT : 0);
+			 (m->spec->root_readonly ? AGENT_FLAG_READONLY_ROOT : 0) |
+			 (p->terminal ? AGENT_FLAG_TERMINAL : 0);
 	if (!err)
 		err = agent_send(fd, AGENT_FLAGS, &flags, 4);
+	uint16_t size[2] = { p->console_rows, p->console_columns };
+	if (!err && p->terminal && size[0] && size[1])
+		err = agent_send(fd, AGENT_RESIZE, size, sizeof(size));
 	if (!err)
 		err = agent_send(fd, AGENT_SPEC_END, NULL, 0);
 	if (err)

@@ -292,6 +292,21 @@ static int read_flag(const struct reader *r, int object, const char *key, const 
 	return err;
 }
 
+static int read_console_size(const struct reader *r, int process, struct oci_process *p)
+{
+	int size;
+	uint32_t rows = 0, columns = 0;
+	int err = member(r, process, "consoleSize", JSON_OBJECT, "process.consoleSize", &size);
+	if (!err && size >= 0 &&
+	    !(err = u32_member(r, size, "height", "process.consoleSize.height", true, &rows, NULL)) &&
+	    !(err = u32_member(r, size, "width", "process.consoleSize.width", true, &columns, NULL)) &&
+	    (rows > UINT16_MAX || columns > UINT16_MAX))
+		err = refuse(r, -EINVAL, "process.consoleSize: over 65535");
+	p->console_rows = (uint16_t)rows;
+	p->console_columns = (uint16_t)columns;
+	return err;
+}
+
 static int read_process(const struct reader *r, int root, struct oci_spec *spec)
 {
 	struct oci_process *p = &spec->process;
@@ -320,7 +335,7 @@ static int read_process(const struct reader *r, int root, struct oci_spec *spec)
 		return refuse(r, -EINVAL, "process.cwd \"%.64s\": not an absolute path", p->cwd);
 	if ((err = read_flag(r, process, "terminal", "process.terminal", &p->terminal)) ||
 	    (err = read_flag(r, process, "noNewPrivileges", "process.noNewPrivileges", &p->no_new_privileges)) ||
-	    (err = read_user(r, process, p)))
+	    (err = read_user(r, process, p)) || (err = read_console_size(r, process, p)))
 		return err;
 	return read_rlimits(r, process, p);
 }

@@ -31,6 +31,7 @@ struct oci_process {
 	uint32_t umask;
 	bool has_umask;
 	bool terminal, no_new_privileges;
+	uint16_t console_rows, console_columns;  /* process.consoleSize; 0: not given */
 	struct oci_rlimit rlimits[OCI_RLIMITS_MAX];
 	unsigned rlimit_count;
 };

@@ -59,6 +59,16 @@ refused "an unknown ociVersion" 'ociVersion "2.0.0": unsupported' "$T/badversion
 bundle relcwd '["true"]'
 sed -i 's|"cwd": "/"|"cwd": "tmp"|' "$T/relcwd/config.json"
 refused "a relative cwd" 'process.cwd "tmp": not an absolute path' "$T/relcwd"
+bundle tty '["true"]'
+sed -i 's|"terminal": false|"terminal": true|' "$T/tty/config.json"
+refused "a terminal without --console-socket" "process.terminal needs --console-socket" "$T/tty"
+bundle notty '["true"]'
+oci create --bundle "$T/notty" --console-socket "$T/console.sock" bad >"$T/out" 2>"$T/err"
+if [ $? = 1 ] && grep -qF -- "--console-socket without process.terminal" "$T/err" && [ ! -e "$ROOT/bad" ]; then
+	pass "create refuses --console-socket for a process without a terminal"
+else
+	fail "--console-socket without a terminal" "$(cat "$T/err")"
+fi
 oci create --bundle "$T/badversion" "a/b" 2>"$T/err"
 expect_status=$?
 if [ "$expect_status" = 1 ] && grep -qF 'container id "a/b": only letters' "$T/err"; then

@@ -43,7 +43,7 @@ podman() {
 # A busybox image, imported (no registry here).
 mkdir -p "$T/bb/bin"
 cp "$BUSYBOX" "$T/bb/bin/busybox"
-for a in sh echo cat sleep id hostname kill; do ln -s busybox "$T/bb/bin/$a"; done
+for a in sh echo cat sleep id hostname kill test stty; do ln -s busybox "$T/bb/bin/$a"; done
 tar -C "$T/bb" -cf "$T/bb.tar" .
 if ! podman import "$T/bb.tar" localhost/sprig-busybox:1 >"$T/out" 2>"$T/err"; then
 	fail "podman import of a busybox image" "$(tail -n 3 "$T/err")"
@@ -67,6 +67,17 @@ if [ "$status" = 137 ]; then
 	pass "podman run: a container killed by SIGKILL exits 137, as with runc"
 else
 	fail "podman run, killed" "status $status, err '$(tail -n 3 "$T/err")'"
+fi
+
+# A terminal (-t): conmon's console socket gets the master of sprig's pty;
+# in the guest the process has a terminal of its own, keys in, output out.
+printf 'abc\n' | podman run --rm -i -t --network none localhost/sprig-busybox:1 \
+	sh -c 'test -t 0 && test -t 1 && echo is-a-tty; read x; echo got-$x' >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" = 0 ] && grep -q "^is-a-tty" "$T/out" && grep -q "^got-abc" "$T/out"; then
+	pass "podman run -i -t: the process has a terminal (test -t 0 and 1), reads our keys, its output comes back"
+else
+	fail "podman run -t" "status $status, out '$(head -c 300 "$T/out" | tr '\r' ' ')', err '$(tail -n 3 "$T/err")'"
 fi
 
 podman run -d --name sleeper --network none localhost/sprig-busybox:1 sleep 1000 >"$T/out" 2>"$T/err"

@@ -14,7 +14,7 @@
 static const char config[] =
 	"{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\", \"readonly\": true}, \"hostname\": \"h1\","
 	" \"process\": {\"args\": [\"sh\", \"-c\", \"echo a\\nb\"], \"env\": [\"A=1\", \"B=\"], \"cwd\": \"/srv\","
-	" \"noNewPrivileges\": true, \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 63, \"additionalGids\": [5, 6]},"
+	" \"noNewPrivileges\": true, \"terminal\": true, \"consoleSize\": {\"height\": 40, \"width\": 132}, \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 63, \"additionalGids\": [5, 6]},"
 	" \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 123, \"hard\": 456}]}}";
 
 static void spec_round_trip(void **state)
@@ -44,7 +44,9 @@ static void spec_round_trip(void **state)
 	assert_int_equal(got.rlimit_count, 1);
 	assert_int_equal(got.rlimits[0].resource, RLIMIT_NOFILE);
 	assert_true(got.rlimits[0].soft == 123 && got.rlimits[0].hard == 456);
-	assert_int_equal(got.flags, AGENT_FLAG_NO_NEW_PRIVILEGES | AGENT_FLAG_READONLY_ROOT);
+	assert_int_equal(got.flags, AGENT_FLAG_NO_NEW_PRIVILEGES | AGENT_FLAG_READONLY_ROOT | AGENT_FLAG_TERMINAL);
+	assert_int_equal(got.rows, 40);
+	assert_int_equal(got.columns, 132);
 	agent_spec_free(&got);
 	close(fds[0]), close(fds[1]);
 	oci_spec_free(&spec);

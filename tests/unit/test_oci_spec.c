@@ -19,7 +19,7 @@ static const char podman_like[] =
 	"  \"args\": [\"sh\", \"-c\", \"echo \\\"hi\\\" \\u00e9\"],\n"
 	"  \"env\": [\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\", \"TERM=xterm\",\n"
 	"           \"container=podman\", \"EMPTY=\"],\n"
-	"  \"cwd\": \"/srv\", \"terminal\": false,\n"
+	"  \"cwd\": \"/srv\", \"terminal\": false, \"consoleSize\": {\"height\": 24, \"width\": 80},\n"
 	"  \"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_KILL\"], \"effective\": [\"CAP_CHOWN\"]},\n"
 	"  \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 2048, \"soft\": 1024},\n"
 	"              {\"type\": \"RLIMIT_NPROC\", \"hard\": 18446744073709551615, \"soft\": 4194304}],\n"
@@ -62,6 +62,8 @@ static void reads_what_podman_writes(void **state)
 	assert_int_equal(s.process.additional_gid_count, 2);
 	assert_int_equal(s.process.additional_gids[1], 20);
 	assert_false(s.process.terminal);
+	assert_int_equal(s.process.console_rows, 24);
+	assert_int_equal(s.process.console_columns, 80);
 	assert_true(s.process.no_new_privileges);
 	assert_int_equal(s.process.rlimit_count, 2);
 	assert_int_equal(s.process.rlimits[0].resource, RLIMIT_NOFILE);
@@ -161,6 +163,11 @@ static const struct refusal refusals[] = {
 	{ "refused: umask over 0777",
 	  PROC("\"args\": [\"a\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0, \"umask\": 512}"), -EINVAL,
 	  "process.user.umask: over 0777" },
+	{ "refused: console size over 16 bits",
+	  PROC(OK_PROC ", \"consoleSize\": {\"height\": 70000, \"width\": 80}"), -EINVAL,
+	  "process.consoleSize: over 65535" },
+	{ "refused: console size without width", PROC(OK_PROC ", \"consoleSize\": {\"height\": 24}"), -EINVAL,
+	  "process.consoleSize.width: missing" },
 	{ "refused: terminal not a boolean", PROC(OK_PROC ", \"terminal\": \"yes\""), -EINVAL,
 	  "process.terminal: a string, not a boolean" },
 	{ "refused: unknown rlimit", PROC(OK_PROC ", \"rlimits\": [{\"type\": \"RLIMIT_FOO\", \"soft\": 1, \"hard\": 1}]"),
