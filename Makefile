@@ -12,7 +12,7 @@ COMMON_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -fno-strict-aliasing
 SECCOMP_GEN_SRCS := seccomp/bpf_gen.c seccomp/context.c seccomp/rules.c
 VMM_SRCS := vmm.c config.c config_file.c cpu_command.c guest_load.c timings.c virtio_setup.c agent/wire.c \
 	$(filter-out seccomp/bpf_gen.c seccomp/context.c, \
-	$(sort $(wildcard mem/*.c boot/*.c cpu/*.c devices/*.c devices/virtio/*.c control/*.c seccomp/*.c snapshot/*.c oci/*.c)))
+	$(sort $(wildcard mem/*.c boot/*.c cpu/*.c devices/*.c devices/virtio/*.c control/*.c seccomp/*.c snapshot/*.c oci/*.c jail/*.c)))
 HEADERS := $(wildcard *.h */*.h)
 
 # Release: static musl, small and fast to exec.

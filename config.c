@@ -83,6 +83,23 @@ static const struct key keys[] = {
 	  "QMP control socket to listen on (docs/control.md)" },
 	{ "", "rng", KEY_BOOL, FIELD(rng), 0, 0, "on|off",
 	  "a virtio-rng device fed from the host's getrandom (a bare --rng means on; docs/virtio.md)" },
+	{ "", "jail", KEY_PATH, FIELD(jail), 0, 0, "DIR",
+	  "run confined: new mount, pid, ipc and uts namespaces, DIR as / (every path given is then "
+	  "inside it), ids dropped before the guest runs (docs/security.md)" },
+	{ "", "jail-uid", KEY_COUNT, FIELD(jail_uid), 1, 4294967294u, "N",
+	  "the uid sprig runs as in the jail (default 65534; never root)" },
+	{ "", "jail-gid", KEY_COUNT, FIELD(jail_gid), 1, 4294967294u, "N",
+	  "the gid sprig runs as in the jail (default 65534; never root)" },
+	{ "", "jail-netns", KEY_BOOL, FIELD(jail_netns), 0, 0, "on|off",
+	  "the jail has a network namespace of its own (no network but what is passed in)" },
+	{ "", "jail-memory", KEY_BYTES, FIELD(jail_memory), 0, MEM_MAX_SIZE * 2, "BYTES",
+	  "cgroup v2 memory.max of the jailed sprig, guest RAM included (default: none)" },
+	{ "", "jail-cpus", KEY_COUNT, FIELD(jail_cpus), 0, CONFIG_CPUS_MAX, "N",
+	  "cgroup v2 cpu.max of the jailed sprig, in whole CPUs (default: none)" },
+	{ "", "jail-pids", KEY_COUNT, FIELD(jail_pids), 0, 4194304, "N",
+	  "cgroup v2 pids.max of the jailed sprig: its threads count (default: none)" },
+	{ "", "jail-nofile", KEY_COUNT, FIELD(jail_nofile), 0, 1048576, "N",
+	  "open files the jailed sprig may have (RLIMIT_NOFILE; default 2048, as Firecracker's jailer)" },
 	{ "block", "path", KEY_PATH, ITEM_FIELD(struct config_block, path), 0, 0, "FILE",
 	  "a virtio-blk disk on this raw image file or block device; each --block.path adds one "
 	  "(docs/virtio.md)" },
@@ -221,6 +238,11 @@ int config_check(const struct config *config, char *error)
 	if (devices > CONFIG_VIRTIO_MAX)
 		return fail(error, "%u virtio devices asked for, at most %u fit (docs/virtio.md)", devices,
 			    CONFIG_VIRTIO_MAX);
+	if (!config->jail[0] && (config->jail_uid || config->jail_gid || config->jail_netns || config->jail_memory ||
+				 config->jail_cpus || config->jail_pids || config->jail_nofile))
+		return fail(error, "a jail-* key without jail = DIR");
+	if (config->jail[0] && config->jail[0] != '/')
+		return fail(error, "jail = %s: an absolute path, please", config->jail);
 	return 0;
 }
 

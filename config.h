@@ -59,6 +59,11 @@ struct config {
 	uint64_t vsock_cid;             /* the guest's CID; 0: not given (3) */
 	bool rng;                       /* a virtio-rng device */
 	uint64_t rng_rate;              /* its bytes per second; 0: no limit */
+	char jail[CONFIG_PATH_MAX];     /* jail = DIR: run confined there (jail/); empty: not */
+	uint64_t jail_uid, jail_gid;    /* the ids dropped to; 0: not given (65534) */
+	bool jail_netns;                /* a network namespace of its own too */
+	uint64_t jail_memory, jail_cpus, jail_pids;  /* cgroup v2 limits; 0: none */
+	uint64_t jail_nofile;           /* RLIMIT_NOFILE; 0: not given (2048) */
 };
 
 /* What the command line asked for besides a VM to run. */

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "control/control.h"
 #include "control/vm_ops.h"
+#include "jail/jail.h"
 #include "oci/oci.h"
 #include "cpu_command.h"
 #include "cpu/cpu.h"
@@ -276,6 +277,10 @@ static int run_vm(const struct config *c, const struct start *start)
 	static struct devices devices;
 	char why[CPU_WHY_SIZE];
 	static struct guest_files files;
+	char jail_why[JAIL_WHY_SIZE];
+	/* First: every path of the config is the jail's. */
+	if (c->jail[0] && jail_enter(c, jail_why))
+		return fail(SPRIG_EXIT_HOST, "%s", jail_why);
 	bool no_files = start->snapshot ? restored_guest_files(c, &files) : false;
 	if (!start->snapshot && guest_files_open(c, &files))
 		return SPRIG_EXIT_BAD_INPUT;
