@@ -61,7 +61,7 @@ static int check_bundle(const struct oci_options *o, struct oci_spec *spec, char
 	/* The VM's vsock sockets live in the state folder: unix socket paths
 	 * are short. */
 	if (oci_state_dir(o->root, o->id, dir) ||
-	    strlen(dir) + sizeof("/vsock_1027") > sizeof(((struct sockaddr_un *)0)->sun_path))
+	    strlen(dir) + sizeof("/" OCI_VM_DIR "/vsock_1027") > sizeof(((struct sockaddr_un *)0)->sun_path))
 		return oci_fail(o, "%s/%s: too long for the VM's sockets (use a shorter --root)", o->root, o->id);
 	return 0;
 }
@@ -115,7 +115,12 @@ static pid_t create_container(const struct oci_options *o)
 	char bundle[PATH_MAX], dir[PATH_MAX], image[PATH_MAX + 16], why[OCI_WHY_SIZE];
 	if (check_bundle(o, &spec, bundle, dir) || make_dirs(o, dir))
 		return -1;
-	snprintf(image, sizeof(image), "%s/rootfs.img", dir);
+	snprintf(image, sizeof(image), "%s/" OCI_VM_DIR, dir);
+	if (mkdir(image, 0700)) {
+		remove_dir(dir);
+		return oci_fail(o, "%s: %s", image, strerror(errno)), -1;
+	}
+	snprintf(image, sizeof(image), "%s/" OCI_VM_DIR "/rootfs.img", dir);
 	if (rootfs_make_image(spec.root_path, image, why)) {
 		remove_dir(dir);
 		return oci_fail(o, "%s", why), -1;

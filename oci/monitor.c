@@ -41,7 +41,7 @@ static int open_sockets(struct monitor *m, char *why)
 {
 	char path[PATH_MAX + 32];
 	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s/vsock_%d", m->dir, AGENT_PORT_CONTROL + i);
+		snprintf(path, sizeof(path), "%s/" OCI_VM_DIR "/vsock_%d", m->dir, AGENT_PORT_CONTROL + i);
 		if ((m->listeners[i] = listen_at(path)) < 0)
 			return snprintf(why, OCI_WHY_SIZE, "%s: %s", path, strerror(-m->listeners[i])),
 			       m->listeners[i];
@@ -261,7 +261,7 @@ static void remove_sockets(const struct monitor *m)
 {
 	char path[PATH_MAX + 32];
 	for (int i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s/vsock_%d", m->dir, AGENT_PORT_CONTROL + i);
+		snprintf(path, sizeof(path), "%s/" OCI_VM_DIR "/vsock_%d", m->dir, AGENT_PORT_CONTROL + i);
 		unlink(path);
 	}
 	snprintf(path, sizeof(path), "%s/" OCI_MONITOR_SOCKET, m->dir);

@@ -13,6 +13,7 @@
 #include "oci.h"
 
 #define MONITOR_BOOT_SECONDS 120  /* for the agent to speak: nested VMs are slow */
+#define MONITOR_JAIL_ID 65534     /* the jailed VM's uid and gid (nobody) */
 
 struct monitor {
 	const struct oci_options *options;
@@ -28,6 +29,7 @@ struct monitor {
 	pthread_t pumps[3];
 	bool pumping[3];
 	bool started, exited;
+	bool jailed;            /* the VM runs in a jail in dir (when we are root) */
 	int wait_status;        /* the process's, as the agent reported it */
 };
 

@@ -41,38 +41,101 @@ static int find_guest(const struct oci_options *o, char *kernel, char *initrd)
 	return -ENOENT;
 }
 
-int monitor_spawn_vm(struct monitor *m, char *why)
+/* FROM linked (or copied) to DIR/NAME: the jailed VM sees only DIR. */
+static int place_in_jail(const char *dir, const char *name, const char *from)
 {
-	static char kernel[PATH_MAX], initrd[PATH_MAX], image[PATH_MAX + 16], vsock[PATH_MAX + 16],
-		console[PATH_MAX + 16];
+	char to[PATH_MAX + 16];
+	snprintf(to, sizeof(to), "%s/%s", dir, name);
+	if (!link(from, to))
+		return 0;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	char buf[65536];
+	ssize_t n = 0;
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			n = -1;
+	int err = in < 0 || out < 0 || n < 0 ? -errno : 0;
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return err;
+}
+
+/* As root, the VM runs in a jail (docs/security.md) in the state folder,
+ * as the jail's ids: its files and sockets become theirs. */
+static int prepare_jail(struct monitor *m, const char *kernel, const char *initrd, char *why)
+{
+	static const char *const owned[] = { "rootfs.img", "kernel", "initrd", "vsock_1024", "vsock_1025",
+					     "vsock_1026", "vsock_1027" };
+	char vm_dir[PATH_MAX + 8];
+	snprintf(vm_dir, sizeof(vm_dir), "%s/" OCI_VM_DIR, m->dir);
+	int err = place_in_jail(vm_dir, "kernel", kernel);
+	if (!err)
+		err = place_in_jail(vm_dir, "initrd", initrd);
+	for (size_t i = 0; !err && i < sizeof(owned) / sizeof(owned[0]); i++) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof(path), "%s/%s", vm_dir, owned[i]);
+		if (chown(path, MONITOR_JAIL_ID, MONITOR_JAIL_ID))
+			err = -errno;
+	}
+	if (err)
+		snprintf(why, OCI_WHY_SIZE, "the VM's jail in %.2000s: %s", m->dir, strerror(-err));
+	return err;
+}
+
+static void __attribute__((noreturn)) exec_vm(const struct monitor *m, const char *kernel, const char *initrd)
+{
+	static char image[PATH_MAX + 32], vsock[PATH_MAX + 32], console[PATH_MAX + 16], vm_dir[PATH_MAX + 8];
 	char mem[16], cpus[16];
-	if (find_guest(m->options, kernel, initrd))
-		return snprintf(why, OCI_WHY_SIZE, "the guest kernel or initrd is missing (last tried %.2000s)",
-				kernel),
-		       -ENOENT;
-	snprintf(image, sizeof(image), "%s/rootfs.img", m->dir);
-	snprintf(vsock, sizeof(vsock), "%s/vsock", m->dir);
 	snprintf(console, sizeof(console), "%s/console.log", m->dir);
 	snprintf(mem, sizeof(mem), "%uM", oci_spec_vm_mem_mib(m->spec));
 	snprintf(cpus, sizeof(cpus), "%u", oci_spec_vm_cpus(m->spec));
-	m->vm = fork();
-	if (m->vm < 0)
-		return snprintf(why, OCI_WHY_SIZE, "fork: %s", strerror(errno)), -errno;
-	if (m->vm)
-		return 0;
+	bool jailed = m->jailed;
+	snprintf(vm_dir, sizeof(vm_dir), "%s/" OCI_VM_DIR, m->dir);
+	snprintf(image, sizeof(image), "%s/rootfs.img", jailed ? "" : vm_dir);
+	snprintf(vsock, sizeof(vsock), "%s/vsock", jailed ? "" : vm_dir);
 	/* The VM dies with its monitor, and terminal signals meant for the
 	 * container reach the monitor, not the VM. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	setpgid(0, 0);
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC), log = open(console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC),
+	    log = open(console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	dup2(null, 0), dup2(log, 1), dup2(log, 2);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execl("/proc/self/exe", "sprig", "--kernel", kernel, "--initrd", initrd, "--mem", mem, "--cpus", cpus,
-	      "--cmdline", "console=ttyS0 quiet panic=-1 reboot=t", "--block.path", image, "--vsock.path", vsock,
-	      "--vsock.cid", "3", (char *)NULL);
+	char jail_ids[16];
+	snprintf(jail_ids, sizeof(jail_ids), "%d", MONITOR_JAIL_ID);
+	const char *args[32] = { "sprig", "--kernel", jailed ? "/kernel" : kernel, "--initrd",
+				 jailed ? "/initrd" : initrd, "--mem", mem, "--cpus", cpus, "--cmdline",
+				 "console=ttyS0 quiet panic=-1 reboot=t", "--block.path", image, "--vsock.path", vsock,
+				 "--vsock.cid", "3" };
+	if (jailed) {
+		const char *jail[] = { "--jail", vm_dir, "--jail-uid", jail_ids, "--jail-gid", jail_ids };
+		memcpy(&args[17], jail, sizeof(jail));
+	}
+	execv("/proc/self/exe", (char **)args);
 	_exit(127);
+}
+
+int monitor_spawn_vm(struct monitor *m, char *why)
+{
+	static char kernel[PATH_MAX], initrd[PATH_MAX];
+	if (find_guest(m->options, kernel, initrd))
+		return snprintf(why, OCI_WHY_SIZE, "the guest kernel or initrd is missing (last tried %.2000s)",
+				kernel),
+		       -ENOENT;
+	m->jailed = geteuid() == 0;
+	int err = m->jailed ? prepare_jail(m, kernel, initrd, why) : 0;
+	if (err)
+		return err;
+	m->vm = fork();
+	if (m->vm < 0)
+		return snprintf(why, OCI_WHY_SIZE, "fork: %s", strerror(errno)), -errno;
+	if (!m->vm)
+		exec_vm(m, kernel, initrd);
+	return 0;
 }
 
 static int send_string(int fd, uint32_t type, const char *s)

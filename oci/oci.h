@@ -47,5 +47,9 @@ int oci_list(const struct oci_options *o);
 int oci_monitor_ask(const char *dir, const char *request, char *reply, size_t size);
 
 #define OCI_MONITOR_SOCKET "monitor.sock"
+/* ROOT/ID/vm: what the VM may see - its disk, kernel, initrd and vsock
+ * sockets - and nothing of the monitor's; the jail's root when sprig runs
+ * as root (docs/oci.md). */
+#define OCI_VM_DIR "vm"
 
 #endif

@@ -197,6 +197,19 @@ if [ "$st" = running ] && grep -qx started "$T/life.out"; then
 else
 	fail "start" "state $st, out '$(cat "$T/life.out")', $(cat "$T/life.err")"
 fi
+# As root the container's VM runs jailed in ROOT/ID/vm: the monitor's
+# child is the jail's waiter, its child the VM (docs/oci.md).
+waiter=$(tr -d ' \n' <"/proc/$pid/task/$pid/children" 2>/dev/null)
+vm=$(tr -d ' \n' <"/proc/$waiter/task/$waiter/children" 2>/dev/null)
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP $LABEL: the container VM's jail: not root, so no jail"
+elif [ -n "$vm" ] && grep -q "^Uid:	65534	" "/proc/$vm/status" && grep -q "^Seccomp:	2" "/proc/$vm/status" &&
+	[ "$(readlink "/proc/$vm/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
+	[ "$(readlink "/proc/$vm/ns/pid")" != "$(readlink /proc/self/ns/pid)" ] && [ ! -e "$ROOT/life/vm/state.json" ]; then
+	pass "the container's VM runs jailed: uid 65534, Seccomp 2, its own mount and pid namespaces, only ROOT/ID/vm as its root"
+else
+	fail "the container VM's jail" "monitor $pid, waiter '$waiter', vm '$vm': $(grep -E '^(Uid|Seccomp)' "/proc/$vm/status" 2>&1 | tr '\n' ' ')"
+fi
 oci start life 2>"$T/err"
 if [ $? = 1 ] && grep -qF "cannot start an already running container" "$T/err"; then
 	pass "start twice: refused as runc refuses it"
