@@ -57,3 +57,12 @@ IO_RUNS ?= 3
 .PHONY: bench-io
 bench-io: $(BUILD)/sprig | $(DEPS_STAMP)
 	BUILD=$(BUILD) bench/io $(IO_RUNS)
+
+# `make bench-oci`: podman run --rm of a one-line busybox container with
+# crun and with sprig, and sprig run without podman (bench/oci-run;
+# OCI_RUNS runs each, default 10).
+OCI_RUNS ?= 10
+.PHONY: bench-oci
+bench-oci: $(BUILD)/sprig $(BUILD)/bench/linetime | $(DEPS_STAMP)
+	tools/guest-kernel agent
+	BUILD=$(BUILD) bench/oci-run $(OCI_RUNS)
