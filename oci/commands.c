@@ -4,7 +4,6 @@
 #include "oci.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -137,12 +136,6 @@ int oci_start(const struct oci_options *o)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 /* SIGKILL to the monitor (its VM dies with it: PR_SET_PDEATHSIG), then
  * wait until the pid is gone, 10 s at most. */
 static void kill_monitor(const struct oci_state *s)
@@ -171,8 +164,9 @@ int oci_delete(const struct oci_options *o)
 		return oci_fail(o, "cannot delete container %s that is not stopped: running", o->id);
 	if (status != OCI_STOPPED)
 		kill_monitor(&s);
-	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT)
-		return oci_fail(o, "delete %s: %s", dir, strerror(errno));
+	int err = oci_remove_dir(dir);
+	if (err)
+		return oci_fail(o, "delete %s: %s", dir, strerror(-err));
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "state.h"
 
 #include <ctype.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -179,4 +180,15 @@ int oci_state_read(const char *dir, struct oci_state *state, char *why)
 	state->pid_start = (uint64_t)start;
 	state->exit_status = (int)exit_status;
 	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int oci_remove_dir(const char *dir)
+{
+	return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT ? -errno : 0;
 }

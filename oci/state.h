@@ -52,6 +52,9 @@ uint64_t oci_pid_start_time(pid_t pid);
 
 const char *oci_status_name(enum oci_status status);
 
+/* A container's folder and all in it (delete, a create that failed). */
+int oci_remove_dir(const char *dir);
+
 /* The state as `runc state` prints it (JSON, two-space indent) into buf;
  * the length, or -E2BIG. */
 int oci_state_format(const struct oci_state *state, enum oci_status status, char *buf, size_t size);
