@@ -59,10 +59,31 @@ static int check_bundle(const struct oci_options *o, struct oci_spec *spec, char
 	return 0;
 }
 
+/* The root with its parents, as runc makes it: containerd's shim names
+ * /run/containerd/runc/NAMESPACE before anything has made it. */
+static int make_root(const char *root)
+{
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof(path), "%s", root) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *p = path + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+		*p = 0;
+		if (mkdir(path, 0711) && errno != EEXIST)
+			return -errno;
+		if (!c)
+			return 0;
+		*p = c;
+	}
+}
+
 static int make_dirs(const struct oci_options *o, const char *dir)
 {
-	if (mkdir(o->root, 0711) && errno != EEXIST)
-		return oci_fail(o, "%s: %s", o->root, strerror(errno));
+	int err = make_root(o->root);
+	if (err)
+		return oci_fail(o, "%s: %s", o->root, strerror(-err));
 	if (mkdir(dir, 0700)) {
 		if (errno == EEXIST)
 			return oci_fail(o, "container with id exists: %s", o->id);
