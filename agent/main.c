@@ -105,6 +105,20 @@ static void connect_stdio(int stdio[3])
 			fatal("connecting the process's stdio to the host");
 }
 
+/* EXIT must reach the host before the VM goes: powering off at once can
+ * end the VMM while the message still waits in the vsock queue. The host
+ * answers EXIT_SEEN (or hangs up); 2 s at most. */
+static void await_exit_seen(void)
+{
+	struct pollfd p = { control, POLLIN, 0 };
+	static uint8_t buf[64];
+	struct agent_header h;
+	while (poll(&p, 1, 2000) == 1) {
+		if (agent_receive(control, &h, buf, sizeof(buf)) || h.type == AGENT_EXIT_SEEN)
+			return;
+	}
+}
+
 /* Until START; a SIGNAL first ends the container before it ran. */
 static void wait_for_start(void)
 {
@@ -120,6 +134,7 @@ static void wait_for_start(void)
 			memcpy(&sig, buf, 4);
 			uint32_t status = sig & 0x7f;  /* as waitpid reports a kill */
 			agent_send(control, AGENT_EXIT, &status, 4);
+			await_exit_seen();
 			power_off();
 		}
 	}
@@ -251,5 +266,6 @@ int main(void)
 	drain_terminal();
 	kill(-1, SIGKILL);  /* what the process left behind */
 	agent_send(control, AGENT_EXIT, &status, 4);
+	await_exit_seen();
 	power_off();
 }

@@ -147,6 +147,7 @@ static bool take_agent_message(struct monitor *m, char *error, size_t size)
 		memcpy(&status, buf, 4);
 		m->exited = true;
 		m->wait_status = (int)status;
+		agent_send(m->control, AGENT_EXIT_SEEN, NULL, 0);
 		return false;
 	}
 	if (h.type == AGENT_ERROR) {
@@ -218,6 +219,11 @@ static void take_signals(struct monitor *m)
 		int status;
 		if (m->vm > 0 && waitpid(m->vm, &status, WNOHANG) == m->vm) {
 			m->vm = -1;
+			/* The agent's last words may still be in the socket. */
+			char ignored[8];
+			struct pollfd p = { m->control, POLLIN, 0 };
+			while (!m->exited && poll(&p, 1, 0) == 1 && take_agent_message(m, ignored, sizeof(ignored))) {
+			}
 			if (!m->exited)
 				m->exited = true, m->wait_status = 255 << 8;
 		}

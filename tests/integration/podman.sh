@@ -50,15 +50,21 @@ if ! podman import "$T/bb.tar" localhost/sprig-busybox:1 >"$T/out" 2>"$T/err"; t
 	exit 0
 fi
 
+# Three times: the exit code travels from the guest as the VM powers off,
+# and once it lost that race (docs/oci.md: EXIT_SEEN).
 started=$(date +%s)
-podman run --rm --network none localhost/sprig-busybox:1 sh -c 'echo hi from $(hostname); exit 3' \
-	</dev/null >"$T/out" 2>"$T/err"
-status=$?
-echo "note $LABEL: podman run --rm took $(($(date +%s) - started)) s"
-if [ "$status" = 3 ] && grep -q "^hi from [0-9a-f]\{12\}$" "$T/out" && [ -z "$(ls "$SPRIG_ROOT" 2>/dev/null)" ]; then
-	pass "podman --runtime sprig run --rm: the container's output, its exit code 3, nothing left in sprig's root"
+statuses=
+for i in 1 2 3; do
+	podman run --rm --network none localhost/sprig-busybox:1 sh -c 'echo hi from $(hostname); exit 3' \
+		</dev/null >"$T/out" 2>"$T/err"
+	statuses="$statuses $?"
+	grep -q "^hi from [0-9a-f]\{12\}$" "$T/out" || statuses="$statuses(no output)"
+done
+echo "note $LABEL: podman run --rm took $((($(date +%s) - started) / 3)) s"
+if [ "$statuses" = " 3 3 3" ] && [ -z "$(ls "$SPRIG_ROOT" 2>/dev/null)" ]; then
+	pass "podman --runtime sprig run --rm, 3 times: the container's output, its exit code 3, nothing left in sprig's root"
 else
-	fail "podman run --rm" "status $status, out '$(head -c 200 "$T/out")', err '$(tail -n 3 "$T/err")'"
+	fail "podman run --rm" "statuses$statuses, out '$(head -c 200 "$T/out")', err '$(tail -n 3 "$T/err")'"
 fi
 
 podman run --rm --network none localhost/sprig-busybox:1 sh -c 'kill -9 $$' </dev/null >"$T/out" 2>"$T/err"
