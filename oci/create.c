@@ -17,11 +17,6 @@
 #include "monitor.h"
 #include "rootfs.h"
 
-static void remove_dir(const char *dir)
-{
-	oci_remove_dir(dir);
-}
-
 static int write_pid_file(const char *path, pid_t pid)
 {
 	char tmp[PATH_MAX + 16], text[16];
@@ -119,7 +114,7 @@ static pid_t launch(const struct oci_options *o, struct oci_spec *spec, const ch
 	if (n > 0 && !strcmp(line, "ok"))
 		return pid;
 	waitpid(pid, NULL, 0);
-	remove_dir(dir);
+	oci_remove_dir(dir);
 	return oci_fail(o, "create %s: %s", o->id, n > 0 ? line : "the monitor died"), -1;
 }
 
@@ -131,12 +126,12 @@ static pid_t create_container(const struct oci_options *o)
 		return -1;
 	snprintf(image, sizeof(image), "%s/" OCI_VM_DIR, dir);
 	if (mkdir(image, 0700)) {
-		remove_dir(dir);
+		oci_remove_dir(dir);
 		return oci_fail(o, "%s: %s", image, strerror(errno)), -1;
 	}
 	snprintf(image, sizeof(image), "%s/" OCI_VM_DIR "/rootfs.img", dir);
 	if (rootfs_make_image(spec.root_path, image, why)) {
-		remove_dir(dir);
+		oci_remove_dir(dir);
 		return oci_fail(o, "%s", why), -1;
 	}
 	pid_t pid = launch(o, &spec, bundle, dir);
@@ -181,7 +176,7 @@ int oci_run(const struct oci_options *o)
 	if (!o->keep || !started) {
 		char dir[PATH_MAX];
 		if (!oci_state_dir(o->root, o->id, dir))
-			remove_dir(dir);
+			oci_remove_dir(dir);
 	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);

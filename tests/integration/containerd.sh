@@ -17,15 +17,11 @@ for t in containerd ctr containerd-shim-runc-v2 podman conmon; do
 		exit 0
 	fi
 done
-if [ ! -c /dev/kvm ] || ! grep -qw -e vmx -e svm /proc/cpuinfo; then
+if ! linux_runs_here; then
 	echo "SKIP $LABEL: containerd with sprig: this host's KVM cannot run Linux (no vmx/svm)"
 	exit 0
 fi
-[ -d /var/tmp ] || mkdir -p /var/tmp
-grep -q " /dev/shm " /proc/mounts || { mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm; }
-grep -q " /sys/fs/cgroup " /proc/mounts || { mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup; }
-[ -f /etc/containers/policy.json ] ||
-	{ mkdir -p /etc/containers && echo '{"default": [{"type": "insecureAcceptAnything"}]}' >/etc/containers/policy.json; }
+podman_host_ready
 
 # The image: busybox, imported into podman and saved as an OCI archive.
 BUSYBOX=$here/busybox

@@ -67,3 +67,17 @@ wait_for() {
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 stuck_on_pipe() { cat /proc/"$1"/task/*/wchan 2>/dev/null | grep -q pipe_write; }
+
+# Can this host's KVM run Linux (hardware virtualization), as containers'
+# VMs need? (tests/run's can_run_linux asks the same.)
+linux_runs_here() { [ -c /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; }
+
+# What podman and containerd expect of the machine, made only where
+# missing: the nested VM has none of it, a Debian host with podman all.
+podman_host_ready() {
+	[ -d /var/tmp ] || mkdir -p /var/tmp
+	grep -q " /dev/shm " /proc/mounts || { mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm; }
+	grep -q " /sys/fs/cgroup " /proc/mounts || { mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup; }
+	[ -f /etc/containers/policy.json ] ||
+		{ mkdir -p /etc/containers && echo '{"default": [{"type": "insecureAcceptAnything"}]}' >/etc/containers/policy.json; }
+}

@@ -87,7 +87,7 @@ if [ ! -f "$(dirname "$SPRIG")/sprig-guest/kernel" ] || [ ! -f "$(dirname "$SPRI
 	fail "OCI containers" "no sprig-guest/kernel and initrd next to $SPRIG (tools/guest-kernel agent)"
 	exit 0
 fi
-if [ ! -c /dev/kvm ] || ! grep -qw -e vmx -e svm /proc/cpuinfo; then
+if ! linux_runs_here; then
 	echo "SKIP $LABEL: OCI containers: this host's KVM cannot run Linux (no vmx/svm)"
 	exit 0
 fi

@@ -21,18 +21,12 @@ if [ -z "$PODMAN" ] || [ -z "$CONMON" ]; then
 	echo "SKIP $LABEL: podman with sprig: podman or conmon not installed here or staged next to podman.sh"
 	exit 0
 fi
-if [ ! -c /dev/kvm ] || ! grep -qw -e vmx -e svm /proc/cpuinfo; then
+if ! linux_runs_here; then
 	echo "SKIP $LABEL: podman with sprig: this host's KVM cannot run Linux (no vmx/svm)"
 	exit 0
 fi
 
-# What podman expects of the machine, made only where missing (the nested
-# VM has none of it; a Debian host with podman has all of it).
-[ -d /var/tmp ] || mkdir -p /var/tmp
-grep -q " /dev/shm " /proc/mounts || { mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm; }
-grep -q " /sys/fs/cgroup " /proc/mounts || { mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup; }
-[ -f /etc/containers/policy.json ] ||
-	{ mkdir -p /etc/containers && echo '{"default": [{"type": "insecureAcceptAnything"}]}' >/etc/containers/policy.json; }
+podman_host_ready
 
 SPRIG_ROOT=/run/sprig
 podman() {
