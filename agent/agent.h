@@ -28,6 +28,8 @@ struct agent_spec {
 	unsigned rlimit_count;
 	uint32_t flags;
 	uint16_t rows, columns;  /* the terminal's size, with AGENT_FLAG_TERMINAL */
+	uint64_t pids_limit;     /* 0: none */
+	int cgroup_procs;        /* the process's cgroup.procs to join, else -1 */
 	char executable[4096];  /* args[0] found through PATH */
 };
 

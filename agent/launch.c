@@ -97,6 +97,9 @@ static const char *become(const struct agent_spec *spec, const int stdio[3], boo
 	sigprocmask(SIG_SETMASK, &none, NULL);  /* the agent blocks SIGCHLD for its signalfd */
 	if (setsid() < 0)
 		return "setsid";
+	/* Into the pids-limited cgroup before anything can fork. */
+	if (spec->cgroup_procs >= 0 && write(spec->cgroup_procs, "0", 1) != 1)
+		return "joining the container's cgroup";
 	if (terminal && ioctl(stdio[0], TIOCSCTTY, 0))
 		return "the terminal as controlling terminal";
 	for (int fd = 0; fd < 3; fd++)

@@ -53,6 +53,14 @@ static void fatal(const char *why)
 	power_off();
 }
 
+/* fatal() naming the step and errno. */
+static void fatal_errno(const char *step)
+{
+	char why[AGENT_WHY_SIZE];
+	snprintf(why, sizeof(why), "%s: %s", step, strerror(errno));
+	fatal(why);
+}
+
 static int connect_to_host(unsigned port)
 {
 	struct vsock_address a = { .family = AF_VSOCK, .port = port, .cid = AGENT_HOST_CID };
@@ -81,8 +89,34 @@ static void mount_or_die(const char *source, const char *target, const char *typ
 
 /* The root the container sees: its disk, with the kernel's filesystems
  * where a container expects them. */
-static void prepare_root(const struct agent_spec *spec)
+/* linux.resources.pids: the container's processes live here, in the
+ * guest, so their count is limited here (a cgroup v2 leaf the process
+ * joins before its exec), not on the host where the VM's own threads are. */
+static void limit_pids(struct agent_spec *spec)
 {
+	char value[32];
+	if (!spec->pids_limit)
+		return;
+	mkdir("/cgroup", 0755);
+	mount_or_die("cgroup2", "/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	int fd = open("/cgroup/cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "+pids", 5) != 5)
+		fatal_errno("enabling the pids controller in the guest");
+	close(fd);
+	if (mkdir("/cgroup/container", 0755) && errno != EEXIST)
+		fatal_errno("making the container's cgroup");
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)spec->pids_limit);
+	fd = open("/cgroup/container/pids.max", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
+		fatal_errno("writing the container's pids.max");
+	close(fd);
+	if ((spec->cgroup_procs = open("/cgroup/container/cgroup.procs", O_WRONLY | O_CLOEXEC)) < 0)
+		fatal_errno("opening the container's cgroup.procs");
+}
+
+static void prepare_root(struct agent_spec *spec)
+{
+	limit_pids(spec);
 	unsigned long nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	mount_or_die("proc", "/rootfs/proc", "proc", nodev, NULL);
 	mount_or_die("sysfs", "/rootfs/sys", "sysfs", nodev | MS_RDONLY, NULL);

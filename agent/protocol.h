@@ -44,6 +44,7 @@ enum agent_message {
 	AGENT_SIGNAL,         /* u32 signal: to the process (or, before START, ends it) */
 	AGENT_RESIZE,         /* u16 rows, u16 columns: the terminal's size (FLAG_TERMINAL) */
 	AGENT_EXIT_SEEN,      /* empty: the host has the EXIT; the agent may power off */
+	AGENT_PIDS_LIMIT,     /* u64: at most this many tasks for the process and its children */
 	/* agent to host */
 	AGENT_READY = 64,     /* empty: root mounted, executable found, stdio connected */
 	AGENT_STARTED,        /* u32 the process's pid in the guest */

@@ -72,6 +72,11 @@ static int take(struct agent_spec *s, const struct agent_header *h, const uint8_
 		memcpy(&s->rows, buf, 2);
 		memcpy(&s->columns, buf + 2, 2);
 		return 0;
+	case AGENT_PIDS_LIMIT:
+		if (h->len != 8)
+			return -EPROTO;
+		s->pids_limit = u64_at(buf);
+		return 0;
 	default:
 		return -EPROTO;
 	}
@@ -85,13 +90,13 @@ void agent_spec_free(struct agent_spec *spec)
 		free(spec->env[i]);
 	free(spec->cwd);
 	free(spec->hostname);
-	*spec = (struct agent_spec){ .umask = AGENT_NO_UMASK };
+	*spec = (struct agent_spec){ .umask = AGENT_NO_UMASK, .cgroup_procs = -1 };
 }
 
 int agent_spec_receive(int control, struct agent_spec *spec, char *why)
 {
 	static uint8_t buf[AGENT_PAYLOAD_MAX + 1];
-	*spec = (struct agent_spec){ .umask = AGENT_NO_UMASK };
+	*spec = (struct agent_spec){ .umask = AGENT_NO_UMASK, .cgroup_procs = -1 };
 	for (;;) {
 		struct agent_header h;
 		int err = agent_receive(control, &h, buf, sizeof(buf));

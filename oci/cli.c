@@ -1,7 +1,7 @@
 /* The OCI runtime command line (oci.h), as runc takes it:
  *   sprig [--root DIR] [--log FILE] [--log-format text|json] COMMAND [OPTIONS] ID
  * Flags as `--name value` or `--name=value`; runc's flags that mean
- * nothing for a VM (--systemd-cgroup, --no-pivot...) are accepted and
+ * nothing for a VM (--debug, --no-pivot...) are accepted and
  * ignored, anything else is refused. */
 #include "oci.h"
 
@@ -74,17 +74,13 @@ bool oci_is_command(int argc, char **argv)
 	return false;
 }
 
-int oci_fail(const struct oci_options *o, const char *format, ...)
+/* The line on stderr, and in the --log file as runc writes it. */
+static void log_line(const struct oci_options *o, const char *level, const char *line)
 {
-	char line[OCI_WHY_SIZE];
-	va_list ap;
-	va_start(ap, format);
-	vsnprintf(line, sizeof(line), format, ap);
-	va_end(ap);
-	fprintf(stderr, "sprig: %s\n", line);
+	fprintf(stderr, "sprig: %s%s\n", strcmp(level, "error") ? "warning: " : "", line);
 	FILE *log = o->log ? fopen(o->log, "ae") : NULL;
 	if (!log)
-		return 1;
+		return;
 	char now[40];
 	time_t t = time(NULL);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
@@ -93,12 +89,32 @@ int oci_fail(const struct oci_options *o, const char *format, ...)
 		struct json_out out;
 		json_out_init(&out, escaped, sizeof(escaped));
 		json_out_string(&out, line);
-		fprintf(log, "{\"level\":\"error\",\"msg\":%.*s,\"time\":\"%s\"}\n", (int)out.len, escaped, now);
+		fprintf(log, "{\"level\":\"%s\",\"msg\":%.*s,\"time\":\"%s\"}\n", level, (int)out.len, escaped, now);
 	} else {
-		fprintf(log, "time=\"%s\" level=error msg=\"%s\"\n", now, line);
+		fprintf(log, "time=\"%s\" level=%s msg=\"%s\"\n", now, level, line);
 	}
 	fclose(log);
+}
+
+int oci_fail(const struct oci_options *o, const char *format, ...)
+{
+	char line[OCI_WHY_SIZE];
+	va_list ap;
+	va_start(ap, format);
+	vsnprintf(line, sizeof(line), format, ap);
+	va_end(ap);
+	log_line(o, "error", line);
 	return 1;
+}
+
+void oci_warn(const struct oci_options *o, const char *format, ...)
+{
+	char line[OCI_WHY_SIZE];
+	va_list ap;
+	va_start(ap, format);
+	vsnprintf(line, sizeof(line), format, ap);
+	va_end(ap);
+	log_line(o, "warning", line);
 }
 
 /* A command's flag: its names, and where its value (or true) goes. */
@@ -191,8 +207,10 @@ static int parse(int argc, char **argv, struct oci_options *o)
 		const char *a = argv[i];
 		size_t len = strcspn(a, "=");
 		const char *value = a[len] ? a + len + 1 : i + 1 < argc ? argv[i + 1] : NULL;
-		if (IN(global_bare, a, len))
+		if (IN(global_bare, a, len)) {
+			o->systemd_cgroup |= !strncmp(a, "--systemd-cgroup", len);
 			continue;
+		}
 		if (!IN(global_valued, a, len) || !value)
 			return oci_fail(o, "%s: unknown global flag or no value", a);
 		if (!a[len])

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../control/json.h"
+#include "cgroup.h"
 
 int oci_monitor_ask(const char *dir, const char *request, char *reply, size_t size)
 {
@@ -164,6 +165,7 @@ int oci_delete(const struct oci_options *o)
 		return oci_fail(o, "cannot delete container %s that is not stopped: running", o->id);
 	if (status != OCI_STOPPED)
 		kill_monitor(&s);
+	oci_cgroup_remove_recorded(dir);
 	int err = oci_remove_dir(dir);
 	if (err)
 		return oci_fail(o, "delete %s: %s", dir, strerror(-err));

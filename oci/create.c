@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "monitor.h"
 #include "rootfs.h"
 
@@ -87,6 +88,17 @@ static int make_dirs(const struct oci_options *o, const char *dir)
 	return 0;
 }
 
+/* The cgroup the monitor will join, resolved now so a bad cgroupsPath is
+ * refused before any VM. */
+static int find_cgroup(const struct oci_options *o, const struct oci_spec *spec, struct monitor *m)
+{
+	char own[PATH_MAX] = "/", why[OCI_WHY_SIZE];
+	oci_cgroup_own(own, sizeof(own));
+	if (oci_cgroup_resolve(spec->cgroups_path, o->systemd_cgroup, o->id, own, m->cgroup, sizeof(m->cgroup), why))
+		return oci_fail(o, "%s", why);
+	return 0;
+}
+
 /* Fork the monitor and wait for its word; its pid, or -1 after saying why
  * (the folder is gone again then). */
 static pid_t launch(const struct oci_options *o, struct oci_spec *spec, const char *bundle, const char *dir)
@@ -95,6 +107,8 @@ static pid_t launch(const struct oci_options *o, struct oci_spec *spec, const ch
 	m = (struct monitor){ .options = o, .spec = spec };
 	snprintf(m.dir, sizeof(m.dir), "%s", dir);
 	snprintf(m.state.bundle, sizeof(m.state.bundle), "%s", bundle);
+	if (find_cgroup(o, spec, &m))
+		return oci_remove_dir(dir), -1;
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC))
 		return oci_fail(o, "pipe: %s", strerror(errno)), -1;
@@ -114,6 +128,7 @@ static pid_t launch(const struct oci_options *o, struct oci_spec *spec, const ch
 	if (n > 0 && !strcmp(line, "ok"))
 		return pid;
 	waitpid(pid, NULL, 0);
+	oci_cgroup_remove_recorded(dir);
 	oci_remove_dir(dir);
 	return oci_fail(o, "create %s: %s", o->id, n > 0 ? line : "the monitor died"), -1;
 }
@@ -175,8 +190,10 @@ int oci_run(const struct oci_options *o)
 	}
 	if (!o->keep || !started) {
 		char dir[PATH_MAX];
-		if (!oci_state_dir(o->root, o->id, dir))
+		if (!oci_state_dir(o->root, o->id, dir)) {
+			oci_cgroup_remove_recorded(dir);
 			oci_remove_dir(dir);
+		}
 	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../agent/protocol.h"
+#include "cgroup.h"
 
 /* Signals sent to the container's pid are meant for the container's
  * process: they travel on to the guest. */
@@ -98,9 +99,26 @@ static void now_rfc3339(char *out, size_t size)
 	snprintf(out + len, size - len, ".%09uZ", (unsigned)t.tv_nsec % 1000000000u);
 }
 
+/* Into the container's cgroup before the VM starts, so it and all its
+ * threads are counted; a host without cgroup v2 is told, not refused.
+ * Recorded only once joined: delete removes it, killing what is in it. */
+static int join_cgroup(struct monitor *m, char *why)
+{
+	int err = oci_cgroup_join(m->cgroup, m->spec, why);
+	if (err == -ENOTSUP) {
+		oci_warn(m->options, "%s", why);
+		return 0;
+	}
+	if (!err && (err = oci_cgroup_record(m->dir, m->cgroup)))
+		snprintf(why, OCI_WHY_SIZE, "%s/" OCI_CGROUP_FILE ": %s", m->dir, strerror(-err));
+	return err;
+}
+
 static int set_up(struct monitor *m, char *why)
 {
-	int err;
+	int err = join_cgroup(m, why);
+	if (err)
+		return err;
 	m->control = m->stdio[0] = m->stdio[1] = m->stdio[2] = m->terminal = -1;
 	if ((err = open_sockets(m, why)) || (m->spec->process.terminal && (err = monitor_open_terminal(m, why))) ||
 	    (err = monitor_spawn_vm(m, why)))

@@ -19,6 +19,7 @@ struct monitor {
 	const struct oci_options *options;
 	const struct oci_spec *spec;
 	char dir[PATH_MAX];
+	char cgroup[PATH_MAX];  /* the cgroup v2 folder to join (cgroup.h) */
 	struct oci_state state;
 	int listeners[4];       /* <dir>/vsock_1024.._1027: the agent's connections land here */
 	int control, stdio[3];  /* the agent's connections */

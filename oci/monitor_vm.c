@@ -179,6 +179,9 @@ int monitor_send_spec(struct monitor *m, char *why)
 			 (p->terminal ? AGENT_FLAG_TERMINAL : 0);
 	if (!err)
 		err = agent_send(fd, AGENT_FLAGS, &flags, 4);
+	uint64_t pids = (uint64_t)m->spec->pids_limit;
+	if (!err && pids)
+		err = agent_send(fd, AGENT_PIDS_LIMIT, &pids, sizeof(pids));
 	uint16_t size[2] = { p->console_rows, p->console_columns };
 	if (!err && p->terminal && size[0] && size[1])
 		err = agent_send(fd, AGENT_RESIZE, size, sizeof(size));

@@ -16,6 +16,7 @@
 struct oci_options {
 	/* global, before the command (runc's) */
 	const char *root, *log, *log_format;
+	bool systemd_cgroup;  /* linux.cgroupsPath is systemd's slice:prefix:name */
 	/* sprig's own global ones: the guest kernel and the agent's initramfs */
 	const char *kernel, *initrd;
 	/* the command's */
@@ -32,6 +33,8 @@ int oci_main(int argc, char **argv);
 /* One line naming what failed: stderr, and the --log file as runc writes
  * it (text, or JSON with --log-format json). Returns 1. */
 int oci_fail(const struct oci_options *o, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* The same as a warning: the command goes on. */
+void oci_warn(const struct oci_options *o, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
 /* The commands (commands.c, create.c) */
 int oci_create(const struct oci_options *o);

@@ -354,10 +354,11 @@ static int read_hostname(const struct reader *r, int root, struct oci_spec *spec
 }
 
 /* linux.resources.cpu.cpus: "0-3,8" names 5 CPUs. */
-static int count_cpuset(const struct reader *r, int token, unsigned *count)
+static int count_cpuset(const struct reader *r, int token, struct oci_spec *spec)
 {
-	char list[256];
-	if (json_string(r->doc, (unsigned)token, list, sizeof(list)) < 0)
+	char *list = spec->cpuset;
+	unsigned *count = &spec->cpuset_count;
+	if (json_string(r->doc, (unsigned)token, list, sizeof(spec->cpuset)) < 0)
 		return refuse(r, -EINVAL, "linux.resources.cpu.cpus: too long");
 	*count = 0;
 	for (char *s = list; *s;) {
@@ -381,6 +382,24 @@ static int count_cpuset(const struct reader *r, int token, unsigned *count)
 	return 0;
 }
 
+/* linux.cgroupsPath (cgroup.c resolves it) and linux.resources.pids. */
+static int read_cgroup(const struct reader *r, int linux_, int resources, struct oci_spec *spec)
+{
+	int pids, t;
+	int err = member(r, linux_, "cgroupsPath", JSON_STRING, "linux.cgroupsPath", &t);
+	if (!err && t >= 0 && !(err = copy_string(r, t, "linux.cgroupsPath", &spec->cgroups_path)) &&
+	    strlen(spec->cgroups_path) > 1024)
+		err = refuse(r, -EINVAL, "linux.cgroupsPath: over 1024 bytes");
+	if (!err)
+		err = member(r, resources, "pids", JSON_OBJECT, "linux.resources.pids", &pids);
+	if (!err && !(err = member(r, pids, "limit", JSON_NUMBER, "linux.resources.pids.limit", &t)) && t >= 0 &&
+	    json_int64(r->doc, (unsigned)t, &spec->pids_limit))
+		err = refuse(r, -EINVAL, "linux.resources.pids.limit: not a whole number");
+	if (spec->pids_limit < 0)
+		spec->pids_limit = 0;
+	return err;
+}
+
 /* Limits of -1 (and 0) mean none, as runc reads them. */
 static int read_resources(const struct reader *r, int root, struct oci_spec *spec)
 {
@@ -401,7 +420,11 @@ static int read_resources(const struct reader *r, int root, struct oci_spec *spe
 	if (!err && !(err = member(r, cpu, "period", JSON_NUMBER, "linux.resources.cpu.period", &t)) && t >= 0)
 		err = unsigned_value(r, t, UINT64_MAX, "linux.resources.cpu.period", &spec->cpu_period);
 	if (!err && !(err = member(r, cpu, "cpus", JSON_STRING, "linux.resources.cpu.cpus", &t)) && t >= 0)
-		err = count_cpuset(r, t, &spec->cpuset_count);
+		err = count_cpuset(r, t, spec);
+	if (!err && !(err = member(r, cpu, "shares", JSON_NUMBER, "linux.resources.cpu.shares", &t)) && t >= 0)
+		err = unsigned_value(r, t, 262144, "linux.resources.cpu.shares", &spec->cpu_shares);
+	if (!err)
+		err = read_cgroup(r, linux_, resources, spec);
 	if (spec->memory_limit < 0)
 		spec->memory_limit = 0;
 	if (spec->cpu_quota < 0)
@@ -490,6 +513,7 @@ void oci_spec_free(struct oci_spec *spec)
 	free(spec->process.cwd);
 	free(spec->process.additional_gids);
 	free(spec->root_path);
+	free(spec->cgroups_path);
 	*spec = (struct oci_spec){ 0 };
 }
 

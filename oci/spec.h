@@ -1,6 +1,7 @@
 /* An OCI bundle's config.json (runtime-spec 1.x), the parts a VM runtime
  * honours: the root filesystem, the process (args, env, cwd, user,
- * rlimits, terminal), the hostname and the memory and CPU limits. Parsed
+ * rlimits, terminal), the hostname, the cgroup and its memory, CPU and
+ * pids limits. Parsed
  * from hostile text: every length and count is checked; the rest of the
  * document (mounts, namespaces, a seccomp profile...) is read past. */
 #ifndef SPRIG_OCI_SPEC_H
@@ -47,6 +48,10 @@ struct oci_spec {
 	int64_t cpu_quota;        /* microseconds per period; 0 when not set */
 	uint64_t cpu_period;      /* microseconds; 0 when not set */
 	unsigned cpuset_count;    /* CPUs named by linux.resources.cpu.cpus */
+	char cpuset[256];         /* that list as given; "" when not set */
+	uint64_t cpu_shares;      /* linux.resources.cpu.shares; 0 when not set */
+	int64_t pids_limit;       /* linux.resources.pids.limit; 0 when not set or unlimited */
+	char *cgroups_path;       /* linux.cgroupsPath; NULL when not given */
 };
 
 /* Parse text[0, len) as the config.json of the bundle at `bundle` (an

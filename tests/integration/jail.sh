@@ -86,12 +86,8 @@ else
 fi
 
 # cgroup v2 limits, where /sys/fs/cgroup is cgroup v2 (the nested VM mounts it).
-cgroup_fs() { awk '$2 == "/sys/fs/cgroup" { t = $3 } END { print t }' /proc/mounts; }
-if [ -z "$(cgroup_fs)" ]; then
-	mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
-fi
-if [ "$(cgroup_fs)" != cgroup2 ]; then
-	echo "SKIP $LABEL: jail cgroup limits: /sys/fs/cgroup is not cgroup v2 here ($(cgroup_fs): a v1 or hybrid hierarchy)"
+if ! cgroup2_here; then
+	echo "SKIP $LABEL: jail cgroup limits: /sys/fs/cgroup is not cgroup v2 here ($cgroup_what: a v1 or hybrid hierarchy)"
 	exit 0
 fi
 jailed --cmdline action=halt --jail-memory 300M --jail-cpus 2 --jail-pids 64

@@ -72,12 +72,5 @@ stuck_on_pipe() { cat /proc/"$1"/task/*/wchan 2>/dev/null | grep -q pipe_write; 
 # VMs need? (tests/run's can_run_linux asks the same.)
 linux_runs_here() { [ -c /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; }
 
-# What podman and containerd expect of the machine, made only where
-# missing: the nested VM has none of it, a Debian host with podman all.
-podman_host_ready() {
-	[ -d /var/tmp ] || mkdir -p /var/tmp
-	grep -q " /dev/shm " /proc/mounts || { mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm; }
-	grep -q " /sys/fs/cgroup " /proc/mounts || { mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup; }
-	[ -f /etc/containers/policy.json ] ||
-		{ mkdir -p /etc/containers && echo '{"default": [{"type": "insecureAcceptAnything"}]}' >/etc/containers/policy.json; }
-}
+# cgroup2_here and podman_host_ready.
+. "$(dirname "$0")/host_lib.sh"

@@ -144,6 +144,75 @@ else
 	fail "VM size from the limits" "$(head -c 300 "$T/out") $(head -c 300 "$T/err")"
 fi
 
+# --- the container's cgroup: the monitor and its VM join linux.cgroupsPath
+# with the limits on the host; the pids limit holds in the guest.
+if ! cgroup2_here; then
+	echo "SKIP $LABEL: OCI cgroups: /sys/fs/cgroup is not cgroup v2 here ($cgroup_what: a v1 or hybrid hierarchy)"
+else
+	cg=/sys/fs/cgroup/sprig-oci-test/limited
+	bundle limited '["sh", "-c", "i=0; while [ $i -lt 30 ]; do sleep 100 & echo forked; i=$((i + 1)); done"]' "" \
+		'{"cgroupsPath": "/sprig-oci-test/limited", "resources": {"memory": {"limit": 209715200},
+		  "cpu": {"quota": 50000, "period": 100000, "shares": 1024}, "pids": {"limit": 8}}}'
+	timeout 120 "$SPRIG" --root "$ROOT" create --bundle "$T/limited" --pid-file "$T/limited.pid" limited \
+		</dev/null >"$T/limited.out" 2>"$T/limited.err"
+	pid=$(cat "$T/limited.pid" 2>/dev/null)
+	procs=$(wc -l <"$cg/cgroup.procs" 2>/dev/null)
+	if [ -n "$pid" ] && grep -qx "$pid" "$cg/cgroup.procs" && [ "$procs" -ge 3 ] &&
+		[ "$(cat "$cg/memory.max")" = $(((200 + 64) << 20)) ] && [ "$(cat "$cg/cpu.max")" = "50000 100000" ] &&
+		[ "$(cat "$cg/cpu.weight")" = 39 ] && [ "$(cat "$cg/pids.max")" = max ]; then
+		pass "cgroupsPath: the monitor and its VM ($procs processes) in $cg, memory.max 200+64 MiB, cpu.max 50000 100000, cpu.weight 39 (1024 shares), pids.max left to the guest"
+	else
+		fail "the container's cgroup" "pid '$pid', $(cat "$cg/cgroup.procs" "$cg/memory.max" "$cg/cpu.max" "$cg/cpu.weight" 2>&1 | tr '\n' ' ') $(cat "$T/limited.err")"
+	fi
+	oci start limited
+	wait_for 60 gone "$pid"
+	forked=$(grep -c '^forked$' "$T/limited.out")
+	if [ "$forked" = 7 ] && grep -q "fork" "$T/limited.err"; then
+		pass "linux.resources.pids.limit 8 in the guest: the shell and 7 children, the 8th fork refused"
+	else
+		fail "pids limit in the guest" "forked $forked times; $(head -c 300 "$T/limited.err")"
+	fi
+	oci delete limited
+	if [ ! -e "$cg" ] && [ ! -e "$ROOT/limited" ]; then
+		pass "delete removes the container's cgroup"
+	else
+		fail "cgroup after delete" "$(ls "$cg" 2>&1 | head -3)"
+	fi
+	# systemd's form, as podman and containerd write it with --systemd-cgroup.
+	bundle sd '["sleep", "1000"]' "" '{"cgroupsPath": "sprigtest.slice:sprig:sd1"}'
+	timeout 120 "$SPRIG" --root "$ROOT" --systemd-cgroup create --bundle "$T/sd" --pid-file "$T/sd.pid" sd \
+		</dev/null >/dev/null 2>"$T/err"
+	pid=$(cat "$T/sd.pid" 2>/dev/null)
+	scope=/sys/fs/cgroup/sprigtest.slice/sprig-sd1.scope
+	if [ -n "$pid" ] && grep -qx "$pid" "$scope/cgroup.procs"; then
+		pass "--systemd-cgroup: slice:prefix:name is the slice's folder and prefix-name.scope ($scope)"
+	else
+		fail "systemd cgroupsPath" "pid '$pid', $(ls /sys/fs/cgroup/sprigtest.slice 2>&1 | tr '\n' ' ') $(cat "$T/err")"
+	fi
+	oci delete --force sd
+	[ ! -e "$scope" ] || fail "systemd scope after delete --force" "$scope is left"
+	rmdir /sys/fs/cgroup/sprigtest.slice 2>/dev/null
+	# A cgroup that holds processes is not the container's to take: its
+	# removal would kill them (runc's rule).
+	mkdir -p /sys/fs/cgroup/sprig-oci-test/busy
+	sleep 300 &
+	sleeper=$!
+	echo "$sleeper" >/sys/fs/cgroup/sprig-oci-test/busy/cgroup.procs
+	sed 's|/sprig-oci-test/limited|/sprig-oci-test/busy|' "$T/limited/config.json" >"$T/limited/busy.json"
+	mv "$T/limited/busy.json" "$T/limited/config.json"
+	timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/limited" busy </dev/null >"$T/out" 2>"$T/err"
+	status=$?
+	if [ "$status" = 1 ] && grep -qF "cgroup /sys/fs/cgroup/sprig-oci-test/busy is not empty" "$T/err" &&
+		kill -0 "$sleeper" && [ ! -e "$ROOT/busy" ]; then
+		pass "a cgroupsPath that holds other processes is refused; they live on, no container is left"
+	else
+		fail "busy cgroup" "status $status, $(head -c 300 "$T/err")"
+	fi
+	kill "$sleeper"
+	wait "$sleeper" 2>/dev/null
+	rmdir /sys/fs/cgroup/sprig-oci-test/busy /sys/fs/cgroup/sprig-oci-test 2>/dev/null
+fi
+
 # An executable that is not there: create fails as runc's does, nothing left.
 bundle missing '["no-such-program"]'
 timeout 120 "$SPRIG" --root "$ROOT" create --bundle "$T/missing" missing </dev/null >"$T/out" 2>"$T/err"

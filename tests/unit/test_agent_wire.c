@@ -15,7 +15,8 @@ static const char config[] =
 	"{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\", \"readonly\": true}, \"hostname\": \"h1\","
 	" \"process\": {\"args\": [\"sh\", \"-c\", \"echo a\\nb\"], \"env\": [\"A=1\", \"B=\"], \"cwd\": \"/srv\","
 	" \"noNewPrivileges\": true, \"terminal\": true, \"consoleSize\": {\"height\": 40, \"width\": 132}, \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 63, \"additionalGids\": [5, 6]},"
-	" \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 123, \"hard\": 456}]}}";
+	" \"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"soft\": 123, \"hard\": 456}]},"
+	" \"linux\": {\"resources\": {\"pids\": {\"limit\": 77}}}}";
 
 static void spec_round_trip(void **state)
 {
@@ -47,6 +48,8 @@ static void spec_round_trip(void **state)
 	assert_int_equal(got.flags, AGENT_FLAG_NO_NEW_PRIVILEGES | AGENT_FLAG_READONLY_ROOT | AGENT_FLAG_TERMINAL);
 	assert_int_equal(got.rows, 40);
 	assert_int_equal(got.columns, 132);
+	assert_int_equal(got.pids_limit, 77);
+	assert_int_equal(got.cgroup_procs, -1);
 	agent_spec_free(&got);
 	close(fds[0]), close(fds[1]);
 	oci_spec_free(&spec);
@@ -82,6 +85,11 @@ static void malformed_refused(void **state)
 	/* A string with a NUL in it. */
 	PUT(AGENT_ARG, "a\0b", 3);
 	PUT(AGENT_SPEC_END, "", 0);
+	assert_int_equal(receive(buf, n), -EPROTO);
+	/* A pids limit that is not a u64. */
+	n = 0;
+	PUT(AGENT_ARG, "a", 1);
+	PUT(AGENT_PIDS_LIMIT, "1234", 4);
 	assert_int_equal(receive(buf, n), -EPROTO);
 	/* A USER message of the wrong size. */
 	n = 0;

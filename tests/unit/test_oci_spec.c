@@ -75,6 +75,10 @@ static void reads_what_podman_writes(void **state)
 	assert_int_equal(s.cpu_quota, 150000);
 	assert_int_equal(s.cpu_period, 100000);
 	assert_int_equal(s.cpuset_count, 5);
+	assert_string_equal(s.cpuset, "0-3,8");
+	assert_int_equal(s.pids_limit, 2048);
+	assert_int_equal(s.cpu_shares, 0);
+	assert_string_equal(s.cgroups_path, "machine.slice:libpod:c0ffee");
 	/* 300 MiB; 1.5 CPUs of quota make 2 vCPUs (the quota wins over the set). */
 	assert_int_equal(oci_spec_vm_mem_mib(&s), 300);
 	assert_int_equal(oci_spec_vm_cpus(&s), 2);
@@ -194,6 +198,15 @@ static const struct refusal refusals[] = {
 	{ "refused: memory limit a string",
 	  "{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"linux\": {\"resources\": {\"memory\": {\"limit\": \"1G\"}}}}",
 	  -EINVAL, "linux.resources.memory.limit: a string, not a number" },
+	{ "refused: cgroupsPath a number",
+	  "{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"linux\": {\"cgroupsPath\": 5}}",
+	  -EINVAL, "linux.cgroupsPath: a number, not a string" },
+	{ "refused: shares over 262144",
+	  "{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"linux\": {\"resources\": {\"cpu\": {\"shares\": 262145}}}}",
+	  -EINVAL, "linux.resources.cpu.shares: 262145 is over 262144" },
+	{ "refused: pids limit fractional",
+	  "{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"linux\": {\"resources\": {\"pids\": {\"limit\": 1.5}}}}",
+	  -EINVAL, "linux.resources.pids.limit: not a whole number" },
 	{ "refused: duplicate key", "{\"ociVersion\": \"1.0.0\", \"ociVersion\": \"1.0.0\"}", -EINVAL,
 	  "config.json: duplicate key" },
 };
@@ -212,12 +225,15 @@ static void limits_of_none(void **state)
 {
 	(void)state;
 	static const char text[] = "{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"linux\": {\"resources\":"
-				   " {\"memory\": {\"limit\": -1}, \"cpu\": {\"quota\": -1, \"period\": 100000}}}}";
+				   " {\"memory\": {\"limit\": -1}, \"cpu\": {\"quota\": -1, \"period\": 100000},"
+				   " \"pids\": {\"limit\": -1}}}}";
 	struct oci_spec s;
 	char why[OCI_WHY_SIZE];
 	assert_int_equal(oci_spec_parse(&s, "/b", text, strlen(text), why), 0);
 	assert_int_equal(s.memory_limit, 0);
 	assert_int_equal(s.cpu_quota, 0);
+	assert_int_equal(s.pids_limit, 0);
+	assert_null(s.cgroups_path);
 	assert_int_equal(oci_spec_vm_mem_mib(&s), 256);
 	assert_int_equal(oci_spec_vm_cpus(&s), 1);
 	oci_spec_free(&s);
