@@ -31,6 +31,9 @@ int oci_cgroup_resolve(const char *cgroups_path, bool systemd, const char *id, c
  * not cgroup v2; other -errno with `why` naming the file. */
 int oci_cgroup_join(const char *dir, const struct oci_spec *spec, char *why);
 
+/* Does the spec ask for a limit on the host's cgroup (memory, CPU)? */
+bool oci_cgroup_has_limits(const struct oci_spec *spec);
+
 /* Our cgroup as /proc/self/cgroup's v2 line names it ("/" at the root). */
 int oci_cgroup_own(char *out, size_t size);
 

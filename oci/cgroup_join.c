@@ -80,6 +80,11 @@ static int write_limit(const char *dir, const char *file, const char *value, cha
 	return err;
 }
 
+bool oci_cgroup_has_limits(const struct oci_spec *spec)
+{
+	return spec->memory_limit || spec->cpu_quota > 0 || spec->cpu_shares || spec->cpuset[0];
+}
+
 static int write_limits(const char *dir, const struct oci_spec *spec, char *why)
 {
 	char value[64];

@@ -230,9 +230,21 @@ static int parse(int argc, char **argv, struct oci_options *o)
 	return parse_command(argc, argv, i + 1, o);
 }
 
+/* runc's default root: /run/sprig, or for a user who is not root
+ * $XDG_RUNTIME_DIR/sprig (which is theirs) when it is set. */
+static const char *default_root(void)
+{
+	static char path[PATH_MAX];
+	const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
+	if (geteuid() == 0 || !runtime_dir || runtime_dir[0] != '/' ||
+	    snprintf(path, sizeof(path), "%s/sprig", runtime_dir) >= (int)sizeof(path))
+		return OCI_DEFAULT_ROOT;
+	return path;
+}
+
 int oci_main(int argc, char **argv)
 {
-	struct oci_options o = { .root = OCI_DEFAULT_ROOT };
+	struct oci_options o = { .root = default_root() };
 	if (parse(argc, argv, &o))
 		return 1;
 	if (o.log_format && strcmp(o.log_format, "json") && strcmp(o.log_format, "text"))

@@ -100,12 +100,15 @@ static void now_rfc3339(char *out, size_t size)
 }
 
 /* Into the container's cgroup before the VM starts, so it and all its
- * threads are counted; a host without cgroup v2 is told, not refused.
- * Recorded only once joined: delete removes it, killing what is in it. */
+ * threads are counted. A host without cgroup v2, or a user who may not
+ * write there (rootless, no delegation) while no host limit is asked, is
+ * told, not refused: runc's rootless rule. Recorded only once joined:
+ * delete removes it, killing what is in it. */
 static int join_cgroup(struct monitor *m, char *why)
 {
 	int err = oci_cgroup_join(m->cgroup, m->spec, why);
-	if (err == -ENOTSUP) {
+	bool denied = err == -EACCES || err == -EPERM || err == -EROFS;
+	if (err == -ENOTSUP || (denied && !oci_cgroup_has_limits(m->spec))) {
 		oci_warn(m->options, "%s", why);
 		return 0;
 	}

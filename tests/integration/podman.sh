@@ -94,4 +94,7 @@ if [ $up_ok = yes ] && [ $stop_ok = yes ] && [ -z "$left" ] && [ -z "$vms" ] && 
 	pass "podman run -d, then podman stop: running, then Exited (143); after podman rm no sprig process, state or mount is left"
 else
 	fail "podman stop" "ps '$up', after stop '$after', left '$left', sprig processes '$vms', mounts $mounts; $(tail -n 3 "$T/err")"
+	for p in $vms; do
+		echo "    | $p: $(grep -E '^(State|PPid)' "/proc/$p/status" | tr '\n\t' '  ') $(tr '\0' ' ' <"/proc/$p/cmdline")"
+	done
 fi
