@@ -119,18 +119,3 @@ unsigned oci_cgroup_weight(unsigned long long shares)
 		shares = 262144;
 	return (unsigned)(1 + ((shares - 2) * 9999) / 262142);
 }
-
-int oci_cgroup_own(char *out, size_t size)
-{
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	char line[PATH_MAX + 8];
-	int err = -ENOENT;
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = 0;
-		if (!strncmp(line, "0::", 3))
-			err = snprintf(out, size, "%s", line + 3) < (int)size ? 0 : -ENAMETOOLONG;
-	}
-	if (f)
-		fclose(f);
-	return err;
-}

@@ -8,10 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../jail/cgroupfs.h"
 #include "spec.h"
 
 #define OCI_CGROUP_FILE "cgroup"  /* ROOT/ID/cgroup: the folder the container joined */
-#define OCI_CGROUP_ROOT "/sys/fs/cgroup"
+#define OCI_CGROUP_ROOT CGROUPFS_ROOT
 /* memory.max is the VM's RAM plus this: sprig's own pages, KVM's page
  * tables and the disk image's page cache are charged to the cgroup too. */
 #define OCI_CGROUP_OVERHEAD_MIB 64
@@ -33,9 +34,6 @@ int oci_cgroup_join(const char *dir, const struct oci_spec *spec, char *why);
 
 /* Does the spec ask for a limit on the host's cgroup (memory, CPU)? */
 bool oci_cgroup_has_limits(const struct oci_spec *spec);
-
-/* Our cgroup as /proc/self/cgroup's v2 line names it ("/" at the root). */
-int oci_cgroup_own(char *out, size_t size);
 
 /* Once the container has ended: kill what is left in it, remove it. */
 void oci_cgroup_remove(const char *dir);

@@ -7,23 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
-
-#define CGROUP2_SUPER_MAGIC 0x63677270
-
-static int write_file(const char *dir, const char *name, const char *text)
-{
-	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int err = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -errno;
-	close(fd);
-	return err;
-}
 
 /* In dir, enable for its children the controllers we use that it has.
  * A refusal (a parent holding processes) is left for the limit's write to
@@ -46,7 +31,7 @@ static void enable_controllers(const char *dir)
 		if (strstr(have, word)) {
 			word[0] = '+';
 			word[strlen(word) - 1] = 0;
-			write_file(dir, "cgroup.subtree_control", word);
+			cgroupfs_write(dir, "cgroup.subtree_control", word);
 		}
 	}
 }
@@ -74,7 +59,7 @@ static int make_folders(const char *dir, char *why)
 
 static int write_limit(const char *dir, const char *file, const char *value, char *why)
 {
-	int err = write_file(dir, file, value);
+	int err = cgroupfs_write(dir, file, value);
 	if (err)
 		snprintf(why, OCI_WHY_SIZE, "cgroup %.2000s/%s = %s: %s", dir, file, value, strerror(-err));
 	return err;
@@ -125,8 +110,7 @@ static int check_empty(const char *dir, char *why)
 
 int oci_cgroup_join(const char *dir, const struct oci_spec *spec, char *why)
 {
-	struct statfs fs;
-	if (statfs(OCI_CGROUP_ROOT, &fs) || fs.f_type != CGROUP2_SUPER_MAGIC)
+	if (!cgroupfs_is_v2())
 		return snprintf(why, OCI_WHY_SIZE, "no cgroup v2 at " OCI_CGROUP_ROOT ": the container's limits "
 			       "size its VM only"), -ENOTSUP;
 	int err = make_folders(dir, why);
@@ -134,7 +118,7 @@ int oci_cgroup_join(const char *dir, const struct oci_spec *spec, char *why)
 		return err;
 	if (!err)
 		err = write_limits(dir, spec, why);
-	if (!err && (err = write_file(dir, "cgroup.procs", "0")))
+	if (!err && (err = cgroupfs_write(dir, "cgroup.procs", "0")))
 		snprintf(why, OCI_WHY_SIZE, "joining cgroup %.2000s: %s", dir, strerror(-err));
 	if (err)
 		rmdir(dir);
@@ -145,7 +129,7 @@ void oci_cgroup_remove(const char *dir)
 {
 	if (strncmp(dir, OCI_CGROUP_ROOT "/", strlen(OCI_CGROUP_ROOT) + 1))
 		return;
-	write_file(dir, "cgroup.kill", "1");
+	cgroupfs_write(dir, "cgroup.kill", "1");
 	for (int i = 0; i < 200 && rmdir(dir) && errno == EBUSY; i++) {
 		struct timespec t = { 0, 10 * 1000 * 1000 };
 		nanosleep(&t, NULL);

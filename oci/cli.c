@@ -96,25 +96,28 @@ static void log_line(const struct oci_options *o, const char *level, const char 
 	fclose(log);
 }
 
-int oci_fail(const struct oci_options *o, const char *format, ...)
+static void log_formatted(const struct oci_options *o, const char *level, const char *format, va_list ap)
 {
 	char line[OCI_WHY_SIZE];
+	vsnprintf(line, sizeof(line), format, ap);
+	log_line(o, level, line);
+}
+
+int oci_fail(const struct oci_options *o, const char *format, ...)
+{
 	va_list ap;
 	va_start(ap, format);
-	vsnprintf(line, sizeof(line), format, ap);
+	log_formatted(o, "error", format, ap);
 	va_end(ap);
-	log_line(o, "error", line);
 	return 1;
 }
 
 void oci_warn(const struct oci_options *o, const char *format, ...)
 {
-	char line[OCI_WHY_SIZE];
 	va_list ap;
 	va_start(ap, format);
-	vsnprintf(line, sizeof(line), format, ap);
+	log_formatted(o, "warning", format, ap);
 	va_end(ap);
-	log_line(o, "warning", line);
 }
 
 /* A command's flag: its names, and where its value (or true) goes. */

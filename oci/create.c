@@ -93,7 +93,7 @@ static int make_dirs(const struct oci_options *o, const char *dir)
 static int find_cgroup(const struct oci_options *o, const struct oci_spec *spec, struct monitor *m)
 {
 	char own[PATH_MAX] = "/", why[OCI_WHY_SIZE];
-	oci_cgroup_own(own, sizeof(own));
+	cgroupfs_own(own, sizeof(own));
 	if (oci_cgroup_resolve(spec->cgroups_path, o->systemd_cgroup, o->id, own, m->cgroup, sizeof(m->cgroup), why))
 		return oci_fail(o, "%s", why);
 	return 0;

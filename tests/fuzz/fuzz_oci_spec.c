@@ -2,12 +2,16 @@
  * bytes. Besides crashes, leaks and sanitizer reports it checks what the
  * reader promises: a refusal says why; an accepted spec has an absolute
  * root, a process with at least one argument, KEY=VALUE environment,
- * an absolute cwd, rlimits with soft <= hard, and a VM size in bounds. */
+ * an absolute cwd, rlimits with soft <= hard, a VM size in bounds, and a
+ * cgroup (oci/cgroup.c) strictly under the cgroup root with no ".." in
+ * it, however the cgroupsPath is read. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "../../oci/cgroup.h"
 #include "../../oci/spec.h"
 
 static void check(bool ok)
@@ -31,6 +35,22 @@ static void check_process(const struct oci_process *p)
 	check(!p->has_umask || p->umask <= 0777);
 }
 
+static void check_cgroup(const struct oci_spec *spec)
+{
+	for (int systemd = 0; systemd < 2; systemd++) {
+		char out[4096], why[OCI_WHY_SIZE];
+		why[0] = 0;
+		int err = oci_cgroup_resolve(spec->cgroups_path, systemd, "id", "/a/b", out, sizeof(out), why);
+		if (err) {
+			check(err == -EINVAL && why[0]);
+			continue;
+		}
+		size_t root = strlen(OCI_CGROUP_ROOT);
+		check(!strncmp(out, OCI_CGROUP_ROOT "/", root + 1) && out[root + 1]);
+		check(!strstr(out, "/../") && strcmp(out + strlen(out) - 3, "/..") && !strstr(out, "//"));
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct oci_spec spec;
@@ -48,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned mib = oci_spec_vm_mem_mib(&spec), cpus = oci_spec_vm_cpus(&spec);
 		check(mib >= 128 && mib <= (1u << 20));
 		check(cpus >= 1 && cpus <= 64);
+		check_cgroup(&spec);
 	}
 	oci_spec_free(&spec);
 	return 0;
