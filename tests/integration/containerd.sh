@@ -63,6 +63,19 @@ fi
 
 ctr run --snapshotter native --runc-binary "$SPRIG" -d localhost/ctd-busybox:1 bg sleep 1000 >/dev/null 2>"$T/err"
 running=$(ctr task ls 2>/dev/null | awk '$1 == "bg" { print $3 }')
+# The shim reads the task's cgroup, which holds the monitor and its VM
+# (docs/oci.md): the guest's memory (tens of MB; the monitor alone is
+# about one) and the VM's CPU time.
+ctr task metrics bg >"$T/metrics" 2>&1
+mem=$(awk '$1 == "memory.usage" { print $2 }' "$T/metrics")
+cpu=$(awk '$1 == "cpu.usage_usec" { print $2 }' "$T/metrics")
+if ! cgroup2_here; then
+	echo "SKIP $LABEL: ctr task metrics of a sprig container: no cgroup v2 here ($cgroup_what)"
+elif [ "${mem:-0}" -ge 10000000 ] && [ "${cpu:-0}" -gt 0 ]; then
+	pass "ctr task metrics reads the container's cgroup, which holds its VM: memory.usage $mem, cpu.usage_usec $cpu"
+else
+	fail "ctr task metrics" "$(tr -s ' \n' ' ' <"$T/metrics" | head -c 300)"
+fi
 ctr task kill bg 2>>"$T/err"
 stopped() { [ "$(ctr task ls 2>/dev/null | awk '$1 == "bg" { print $3 }')" = STOPPED ]; }
 wait_for 30 stopped
