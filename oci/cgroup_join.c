@@ -49,8 +49,11 @@ static int make_folders(const char *dir, char *why)
 		snprintf(parent, sizeof(parent), "%s", path);
 		*strrchr(parent, '/') = 0;
 		enable_controllers(parent);
-		if (mkdir(path, 0755) && errno != EEXIST)
-			return snprintf(why, OCI_WHY_SIZE, "cgroup %.2000s: %s", path, strerror(errno)), -errno;
+		if (mkdir(path, 0755) && errno != EEXIST) {
+			int err = -errno;
+			snprintf(why, OCI_WHY_SIZE, "cgroup %.2000s: %s", path, strerror(-err));
+			return err;
+		}
 		if (!s)
 			return 0;
 		*s = '/';
