@@ -162,6 +162,9 @@ void oci_cgroup_remove_recorded(const char *container_dir)
 	if (n <= 0)
 		return;
 	dir[n] = 0;
-	if (!strstr(dir, "/../"))
+	/* Written by our monitor from a resolved path; still, never a folder
+	 * above the one named. */
+	size_t len = strlen(dir);
+	if (!strstr(dir, "/../") && !(len >= 3 && !strcmp(dir + len - 3, "/..")))
 		oci_cgroup_remove(dir);
 }
