@@ -233,13 +233,13 @@ static int parse(int argc, char **argv, struct oci_options *o)
 	return parse_command(argc, argv, i + 1, o);
 }
 
-/* runc's default root: /run/sprig, or for a user who is not root
- * $XDG_RUNTIME_DIR/sprig (which is theirs) when it is set. */
+/* runc's default root: /run/sprig, or when rootless $XDG_RUNTIME_DIR/sprig
+ * (which is the user's) when it is set. */
 static const char *default_root(void)
 {
 	static char path[PATH_MAX];
 	const char *runtime_dir = getenv("XDG_RUNTIME_DIR");
-	if (geteuid() == 0 || !runtime_dir || runtime_dir[0] != '/' ||
+	if (!oci_rootless() || !runtime_dir || runtime_dir[0] != '/' ||
 	    snprintf(path, sizeof(path), "%s/sprig", runtime_dir) >= (int)sizeof(path))
 		return OCI_DEFAULT_ROOT;
 	return path;

@@ -126,7 +126,7 @@ int monitor_spawn_vm(struct monitor *m, char *why)
 		return snprintf(why, OCI_WHY_SIZE, "the guest kernel or initrd is missing (last tried %.2000s)",
 				kernel),
 		       -ENOENT;
-	m->jailed = geteuid() == 0;
+	m->jailed = !oci_rootless();
 	int err = m->jailed ? prepare_jail(m, kernel, initrd, why) : 0;
 	if (err)
 		return err;

@@ -24,6 +24,9 @@ struct oci_options {
 	bool detach, force, all, quiet, keep;
 };
 
+/* Not root, or root only in a user namespace: no jail, the user's root. */
+bool oci_rootless(void);
+
 /* argv[1] is one of the OCI commands, or a runc global flag before one? */
 bool oci_is_command(int argc, char **argv);
 

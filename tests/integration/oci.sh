@@ -346,6 +346,22 @@ else
 	else
 		fail "rootless container" "status $status, out '$(head -c 200 "$T/out")', err '$(head -c 300 "$T/err")'"
 	fi
+	# As podman rootless runs its runtime: root only in a user namespace
+	# of uid 1000's, where mknod and the host's cgroups are not ours.
+	UNSHARE=$here/unshare
+	[ -x "$UNSHARE" ] || UNSHARE=/usr/bin/unshare
+	if ! as_user "$UNSHARE" --user --map-root-user true 2>"$T/err"; then
+		echo "SKIP $LABEL: rootless in a user namespace: uid 1000 cannot make one here ($(head -c 200 "$T/err"))"
+	else
+		as_user env HOME="$T/user" XDG_RUNTIME_DIR="$T/user" "$UNSHARE" --user --map-root-user \
+			"$SPRIG" run --bundle "$T/rootless" rl2 </dev/null >"$T/out" 2>"$T/err"
+		status=$?
+		if [ "$status" = 0 ] && grep -qx "rootless-0 on oci-test" "$T/out" && [ -z "$(ls "$T/user/sprig")" ]; then
+			pass "rootless in a user namespace (root there, uid 1000 here): the container runs, unjailed, in \$XDG_RUNTIME_DIR/sprig"
+		else
+			fail "rootless in a user namespace" "status $status, out '$(head -c 200 "$T/out")', err '$(head -c 300 "$T/err")'"
+		fi
+	fi
 fi
 
 if [ -z "$(ls "$ROOT" 2>/dev/null)" ]; then

@@ -33,7 +33,7 @@ $(UNIT_OUT)/test_json: control/json.c
 $(UNIT_OUT)/test_oci_spec: oci/spec.c control/json.c
 $(UNIT_OUT)/test_oci_state: oci/state.c control/json.c
 $(UNIT_OUT)/test_oci_cgroup: oci/cgroup.c jail/cgroupfs.c
-$(UNIT_OUT)/test_agent_wire: agent/spec.c agent/wire.c oci/monitor_vm.c oci/spec.c oci/state.c control/json.c
+$(UNIT_OUT)/test_agent_wire: agent/spec.c agent/wire.c oci/monitor_vm.c oci/rootless.c oci/spec.c oci/state.c control/json.c
 $(UNIT_OUT)/test_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c
 $(UNIT_OUT)/test_virtio_blk: $(wildcard devices/*.c) devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
 	devices/virtio/io_thread.c devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c
