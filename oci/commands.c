@@ -137,6 +137,12 @@ int oci_start(const struct oci_options *o)
 	return 0;
 }
 
+int oci_remove_container(const char *dir)
+{
+	oci_cgroup_remove_recorded(dir);
+	return oci_remove_dir(dir);
+}
+
 /* SIGKILL to the monitor (its VM dies with it: PR_SET_PDEATHSIG), then
  * wait until the pid is gone, 10 s at most. */
 static void kill_monitor(const struct oci_state *s)
@@ -165,8 +171,7 @@ int oci_delete(const struct oci_options *o)
 		return oci_fail(o, "cannot delete container %s that is not stopped: running", o->id);
 	if (status != OCI_STOPPED)
 		kill_monitor(&s);
-	oci_cgroup_remove_recorded(dir);
-	int err = oci_remove_dir(dir);
+	int err = oci_remove_container(dir);
 	if (err)
 		return oci_fail(o, "delete %s: %s", dir, strerror(-err));
 	return 0;

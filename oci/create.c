@@ -128,8 +128,7 @@ static pid_t launch(const struct oci_options *o, struct oci_spec *spec, const ch
 	if (n > 0 && !strcmp(line, "ok"))
 		return pid;
 	waitpid(pid, NULL, 0);
-	oci_cgroup_remove_recorded(dir);
-	oci_remove_dir(dir);
+	oci_remove_container(dir);
 	return oci_fail(o, "create %s: %s", o->id, n > 0 ? line : "the monitor died"), -1;
 }
 
@@ -190,10 +189,8 @@ int oci_run(const struct oci_options *o)
 	}
 	if (!o->keep || !started) {
 		char dir[PATH_MAX];
-		if (!oci_state_dir(o->root, o->id, dir)) {
-			oci_cgroup_remove_recorded(dir);
-			oci_remove_dir(dir);
-		}
+		if (!oci_state_dir(o->root, o->id, dir))
+			oci_remove_container(dir);
 	}
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);

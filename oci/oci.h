@@ -52,6 +52,11 @@ int oci_list(const struct oci_options *o);
  * one-line answer in reply. 0, or -errno. */
 int oci_monitor_ask(const char *dir, const char *request, char *reply, size_t size);
 
+/* Remove a container whose monitor has ended: the cgroup it recorded in
+ * ROOT/ID (first: the record goes with the folder), then the folder.
+ * 0, or -errno of the folder's removal. */
+int oci_remove_container(const char *dir);
+
 #define OCI_MONITOR_SOCKET "monitor.sock"
 /* ROOT/ID/vm: what the VM may see - its disk, kernel, initrd and vsock
  * sockets - and nothing of the monitor's; the jail's root when sprig runs
