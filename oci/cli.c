@@ -74,11 +74,17 @@ bool oci_is_command(int argc, char **argv)
 	return false;
 }
 
-/* The line on stderr, and in the --log file as runc writes it. */
+/* The line in the --log file as runc writes it; an error on stderr too,
+ * a warning only without a log, as runc's; a note never. Engines read
+ * our stderr as the error and sort it by its words (podman: "permission
+ * denied" before "executable file not found", 126 before 127), so more
+ * there would change what the engine reports. */
 static void log_line(const struct oci_options *o, const char *level, const char *line)
 {
-	fprintf(stderr, "sprig: %s%s\n", strcmp(level, "error") ? "warning: " : "", line);
+	bool error = !strcmp(level, "error"), note = !strcmp(level, "info");
 	FILE *log = o->log ? fopen(o->log, "ae") : NULL;
+	if (error || (!log && !note))
+		fprintf(stderr, "sprig: %s%s\n", error ? "" : "warning: ", line);
 	if (!log)
 		return;
 	char now[40];
@@ -117,6 +123,14 @@ void oci_warn(const struct oci_options *o, const char *format, ...)
 	va_list ap;
 	va_start(ap, format);
 	log_formatted(o, "warning", format, ap);
+	va_end(ap);
+}
+
+void oci_note(const struct oci_options *o, const char *format, ...)
+{
+	va_list ap;
+	va_start(ap, format);
+	log_formatted(o, "info", format, ap);
 	va_end(ap);
 }
 

@@ -24,17 +24,20 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 
 static int listen_at(const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path) >= (int)sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
+	struct sockaddr_un addr;
+	int dir_fd, err = oci_unix_address(&addr, path, &dir_fd);
+	if (err)
+		return err;
 	unlink(path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 4)) {
-		int err = -errno;
+		err = -errno;
 		if (fd >= 0)
 			close(fd);
-		return err;
+		fd = err;
 	}
+	if (dir_fd >= 0)
+		close(dir_fd);
 	return fd;
 }
 
@@ -100,16 +103,21 @@ static void now_rfc3339(char *out, size_t size)
 }
 
 /* Into the container's cgroup before the VM starts, so it and all its
- * threads are counted. A host without cgroup v2, or a user who may not
- * write there (rootless, no delegation) while no host limit is asked, is
- * told, not refused: runc's rootless rule. Recorded only once joined:
- * delete removes it, killing what is in it. */
+ * threads are counted. A host without cgroup v2 is warned of. A user who
+ * may not write there (rootless, no delegation) while no host limit is
+ * asked goes on with a note in the log only: runc's rootless rule, and
+ * as quiet as runc, whose stderr engines read as the error. Recorded
+ * only once joined: delete removes it, killing what is in it. */
 static int join_cgroup(struct monitor *m, char *why)
 {
 	int err = oci_cgroup_join(m->cgroup, m->spec, why);
 	bool denied = err == -EACCES || err == -EPERM || err == -EROFS;
-	if (err == -ENOTSUP || (denied && !oci_cgroup_has_limits(m->spec))) {
+	if (err == -ENOTSUP) {
 		oci_warn(m->options, "%s", why);
+		return 0;
+	}
+	if (denied && !oci_cgroup_has_limits(m->spec)) {
+		oci_note(m->options, "%s", why);
 		return 0;
 	}
 	if (!err && (err = oci_cgroup_record(m->dir, m->cgroup)))

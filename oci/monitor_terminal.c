@@ -21,12 +21,17 @@
 
 static int send_master(const char *path, int master)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path) >= (int)sizeof(addr.sun_path))
-		return -ENAMETOOLONG;
+	struct sockaddr_un addr;
+	int dir_fd, err = oci_unix_address(&addr, path, &dir_fd);
+	if (err)
+		return err;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		if (dir_fd >= 0)
+			close(dir_fd);
+		return err;
+	}
 	char name[] = "/dev/ptmx";
 	struct iovec iov = { name, sizeof(name) - 1 };
 	union {
@@ -40,8 +45,10 @@ static int send_master(const char *path, int master)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	int err = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) || sendmsg(fd, &msg, 0) < 0 ? -errno : 0;
+	err = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) || sendmsg(fd, &msg, 0) < 0 ? -errno : 0;
 	close(fd);
+	if (dir_fd >= 0)
+		close(dir_fd);
 	return err;
 }
 

@@ -86,15 +86,18 @@ static int prepare_jail(struct monitor *m, const char *kernel, const char *initr
 
 static void __attribute__((noreturn)) exec_vm(const struct monitor *m, const char *kernel, const char *initrd)
 {
-	static char image[PATH_MAX + 32], vsock[PATH_MAX + 32], console[PATH_MAX + 16], vm_dir[PATH_MAX + 8];
+	static char console[PATH_MAX + 16], vm_dir[PATH_MAX + 8];
 	char mem[16], cpus[16];
 	snprintf(console, sizeof(console), "%s/console.log", m->dir);
 	snprintf(mem, sizeof(mem), "%uM", oci_spec_vm_mem_mib(m->spec));
 	snprintf(cpus, sizeof(cpus), "%u", oci_spec_vm_cpus(m->spec));
 	bool jailed = m->jailed;
 	snprintf(vm_dir, sizeof(vm_dir), "%s/" OCI_VM_DIR, m->dir);
-	snprintf(image, sizeof(image), "%s/rootfs.img", jailed ? "" : vm_dir);
-	snprintf(vsock, sizeof(vsock), "%s/vsock", jailed ? "" : vm_dir);
+	/* Unjailed, the VM works in its folder: the vsock socket's path, and
+	 * SOCKET_PORT beside it, stay short however long --root is. */
+	const char *image = jailed ? "/rootfs.img" : "rootfs.img", *vsock = jailed ? "/vsock" : "vsock";
+	if (!jailed && chdir(vm_dir))
+		_exit(127);
 	/* The VM dies with its monitor, and terminal signals meant for the
 	 * container reach the monitor, not the VM. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -192,6 +195,32 @@ int monitor_send_spec(struct monitor *m, char *why)
 	return err;
 }
 
+/* The console's last line (sprig's own error, or the guest's last words),
+ * for a create that failed: the folder holding console.log goes with the
+ * container. The guest wrote it: only printable ASCII is kept. */
+static void console_last_line(const char *dir, char *line, size_t size)
+{
+	char path[PATH_MAX + 16], tail[512];
+	snprintf(path, sizeof(path), "%s/console.log", dir);
+	line[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t end = lseek(fd, 0, SEEK_END);
+	ssize_t n = pread(fd, tail, sizeof(tail) - 1, end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1 : 0);
+	close(fd);
+	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r' || tail[n - 1] == ' '))
+		n--;
+	ssize_t start = n;
+	while (start > 0 && tail[start - 1] != '\n')
+		start--;
+	size_t out = 0;
+	for (ssize_t k = start; k < n && out + 1 < size; k++)
+		if (tail[k] >= 0x20 && tail[k] < 0x7f)
+			line[out++] = tail[k];
+	line[out] = 0;
+}
+
 int monitor_accept(struct monitor *m, int i, int seconds, char *why)
 {
 	time_t deadline = time(NULL) + seconds;
@@ -203,13 +232,17 @@ int monitor_accept(struct monitor *m, int i, int seconds, char *why)
 		int status;
 		if (waitpid(m->vm, &status, WNOHANG) == m->vm) {
 			m->vm = -1;
-			snprintf(why, OCI_WHY_SIZE, "the VM ended before its agent connected (see %s/console.log)",
-				 m->dir);
+			char last[200];
+			console_last_line(m->dir, last, sizeof(last));
+			snprintf(why, OCI_WHY_SIZE, "the VM ended before its agent connected%s%s", last[0] ? ": " : "",
+				 last);
 			return -ECHILD;
 		}
 		if (time(NULL) >= deadline) {
-			snprintf(why, OCI_WHY_SIZE, "the guest agent did not connect in %d s (see %s/console.log)",
-				 seconds, m->dir);
+			char last[200];
+			console_last_line(m->dir, last, sizeof(last));
+			snprintf(why, OCI_WHY_SIZE, "the guest agent did not connect in %d s%s%s", seconds,
+				 last[0] ? "; the console's last line: " : "", last);
 			return -ETIMEDOUT;
 		}
 	}

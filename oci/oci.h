@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/un.h>
 
 #include "spec.h"
 #include "state.h"
@@ -36,8 +37,17 @@ int oci_main(int argc, char **argv);
 /* One line naming what failed: stderr, and the --log file as runc writes
  * it (text, or JSON with --log-format json). Returns 1. */
 int oci_fail(const struct oci_options *o, const char *format, ...) __attribute__((format(printf, 2, 3)));
-/* The same as a warning: the command goes on. */
+/* A warning: the command goes on. In the --log file; on stderr only
+ * without one (runc's). */
 void oci_warn(const struct oci_options *o, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* What runc leaves out of stderr, kept in the --log file only (level
+ * info): engines take a runtime's stderr as its error message. */
+void oci_note(const struct oci_options *o, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+/* ADDR for a unix socket at PATH however long it is (unix_address.c):
+ * *dir_fd is an fd the address goes through, or -1; close it after the
+ * bind or connect. 0 or -errno. */
+int oci_unix_address(struct sockaddr_un *addr, const char *path, int *dir_fd);
 
 /* The commands (commands.c, create.c) */
 int oci_create(const struct oci_options *o);
