@@ -17,7 +17,7 @@ cgroup2_here() {
 # What podman and containerd expect of the machine: the nested VM has none
 # of it, a Debian host with podman all.
 podman_host_ready() {
-	[ -d /var/tmp ] || mkdir -p /var/tmp
+	[ -d /var/tmp ] || { mkdir -p /var/tmp && chmod 1777 /var/tmp; }
 	grep -q " /dev/shm " /proc/mounts || { mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm; }
 	cgroup2_here
 	[ -f /etc/containers/policy.json ] ||

@@ -86,3 +86,28 @@ linux_runs_here() { [ -c /dev/kvm ] && grep -qw -e vmx -e svm /proc/cpuinfo; }
 
 # cgroup2_here and podman_host_ready.
 . "$(dirname "$0")/host_lib.sh"
+
+# as_user CMD...: CMD as uid and gid 1000, with /dev/kvm's group when that
+# is not root's (a Debian user who runs VMs is in group kvm), through
+# util-linux's setpriv: the staged one first (busybox's sh prefers its own
+# applet of that name, which cannot change ids).
+SETPRIV=$(dirname "$0")/setpriv
+[ -x "$SETPRIV" ] || SETPRIV=/usr/bin/setpriv
+as_user() {
+	kvm_group=$(stat -c %g /dev/kvm 2>/dev/null)
+	case $kvm_group in
+	'' | 0) "$SETPRIV" --reuid 1000 --regid 1000 --clear-groups "$@" ;;
+	*) "$SETPRIV" --reuid 1000 --regid 1000 --groups "$kvm_group" "$@" ;;
+	esac
+}
+# user_can_run_vms: why not in $user_why (one line for a skip).
+user_can_run_vms() {
+	if [ "$(id -u)" != 0 ] || [ ! -x "$SETPRIV" ]; then
+		user_why="needs root (to become uid 1000) and util-linux's setpriv"
+	elif ! as_user sh -c 'test -r /dev/kvm && test -w /dev/kvm' >/dev/null 2>&1; then
+		user_why="/dev/kvm is not open to uid 1000 here (mode $(stat -c %a /dev/kvm))"
+	else
+		return 0
+	fi
+	return 1
+}

@@ -34,6 +34,9 @@ podman() {
 		--events-backend none --conmon "$CONMON" --runtime "$SPRIG" "$@"
 }
 
+# The pids of sprig processes (monitors, VMs) here.
+sprig_processes() { for p in /proc/[0-9]*; do [ "$(readlink "$p/exe" 2>/dev/null)" = "$SPRIG" ] && echo "${p#/proc/}"; done; }
+
 # A busybox image, imported (no registry here).
 mkdir -p "$T/bb/bin"
 cp "$BUSYBOX" "$T/bb/bin/busybox"
@@ -97,7 +100,7 @@ podman stop -t 5 sleeper >/dev/null 2>"$T/err"
 after=$(podman ps -a --format '{{.Names}} {{.Status}}' 2>/dev/null)
 podman rm sleeper >/dev/null 2>>"$T/err"
 left=$(ls "$SPRIG_ROOT" 2>/dev/null)
-vms=$(for p in /proc/[0-9]*; do [ "$(readlink "$p/exe" 2>/dev/null)" = "$SPRIG" ] && echo "${p#/proc/}"; done)
+vms=$(sprig_processes)
 mounts=$(grep -c "$T" /proc/mounts)
 case $up in "sleeper Up"*) up_ok=yes ;; *) up_ok=no ;; esac
 case $after in "sleeper Exited (143)"*) stop_ok=yes ;; *) stop_ok=no ;; esac
@@ -108,4 +111,54 @@ else
 	for p in $vms; do
 		echo "    | $p: $(grep -E '^(State|PPid)' "/proc/$p/status" | tr '\n\t' '  ') $(tr '\0' ' ' <"/proc/$p/cmdline")"
 	done
+fi
+
+# --- podman rootless: uid 1000 runs podman, which runs conmon and sprig as
+# root of a user namespace of its own (one uid mapped where /etc/subuid has
+# none for the user: podman's "single mapping"). sprig runs unjailed there
+# (docs/oci.md "Rootless"), in $XDG_RUNTIME_DIR/sprig, and its errors
+# reach podman as runc's do: a command not in the image is 127.
+rootless_podman() {
+	as_user env HOME="$T/rl/home" XDG_RUNTIME_DIR="$T/rl/run" PATH="$PATH" "$PODMAN" --storage-driver vfs \
+		--cgroup-manager cgroupfs --events-backend none --conmon "$CONMON" --runtime "$SPRIG" "$@"
+}
+mkdir -p "$T/rl/home" "$T/rl/run"
+chown -R 1000:1000 "$T/rl"
+chmod 700 "$T/rl/run"
+chmod 755 "$T"
+chmod 644 "$T/bb.tar"
+if ! user_can_run_vms; then
+	echo "SKIP $LABEL: podman rootless: $user_why"
+elif ! rootless_podman import "$T/bb.tar" localhost/sprig-busybox:1 >"$T/out" 2>"$T/err"; then
+	echo "SKIP $LABEL: podman rootless: podman cannot run as uid 1000 here: $(tail -n 1 "$T/err")"
+else
+	rootless_podman run --rm --network none localhost/sprig-busybox:1 sh -c 'echo rootless $(id -u) in $(hostname); exit 4' \
+		</dev/null >"$T/out" 2>"$T/err"
+	status=$?
+	if [ "$status" = 4 ] && grep -q "^rootless 0 in [0-9a-f]\{12\}$" "$T/out"; then
+		pass "podman rootless (uid 1000, a user namespace of podman's): the container's output, its exit code 4"
+	else
+		fail "podman rootless run" "status $status, out '$(head -c 200 "$T/out")', err '$(tail -n 3 "$T/err")'"
+	fi
+	rootless_podman run --rm --network none localhost/sprig-busybox:1 no-such-command </dev/null >"$T/out" 2>"$T/err"
+	status=$?
+	if [ "$status" = 127 ] && grep -q "executable file not found" "$T/err" && ! grep -q "sprig: warning" "$T/err"; then
+		pass "podman rootless: a command not in the image exits 127 with the runtime's one line, as with runc"
+	else
+		fail "podman rootless, no such command" "status $status, err '$(tail -n 3 "$T/err")'"
+	fi
+	# conmon's exit command (podman container cleanup) may still be
+	# deleting; podman's pause process keeps its user namespace for the
+	# next command.
+	none_left() { [ -z "$(sprig_processes)" ] && [ -z "$(ls "$T/rl/run/sprig" 2>/dev/null)" ]; }
+	wait_for 20 none_left
+	pause=$(cat "$T/rl/run/libpod/tmp/pause.pid" 2>/dev/null)
+	[ -n "$pause" ] && kill "$pause" 2>/dev/null
+	left=$(ls "$T/rl/run/sprig" 2>/dev/null)
+	vms=$(sprig_processes)
+	if [ -z "$left" ] && [ -z "$vms" ]; then
+		pass "podman rootless: no sprig process and nothing in \$XDG_RUNTIME_DIR/sprig left"
+	else
+		fail "podman rootless leftovers" "in sprig's root '$left', sprig processes '$vms'"
+	fi
 fi
