@@ -195,30 +195,14 @@ int monitor_send_spec(struct monitor *m, char *why)
 	return err;
 }
 
-/* The console's last line (sprig's own error, or the guest's last words),
- * for a create that failed: the folder holding console.log goes with the
- * container. The guest wrote it: only printable ASCII is kept. */
+/* The console's last line (sprig's own error, or the guest's last
+ * words), for a create that failed: the folder holding console.log goes
+ * with the container. */
 static void console_last_line(const char *dir, char *line, size_t size)
 {
-	char path[PATH_MAX + 16], tail[512];
+	char path[PATH_MAX + 16];
 	snprintf(path, sizeof(path), "%s/console.log", dir);
-	line[0] = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	off_t end = lseek(fd, 0, SEEK_END);
-	ssize_t n = pread(fd, tail, sizeof(tail) - 1, end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1 : 0);
-	close(fd);
-	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r' || tail[n - 1] == ' '))
-		n--;
-	ssize_t start = n;
-	while (start > 0 && tail[start - 1] != '\n')
-		start--;
-	size_t out = 0;
-	for (ssize_t k = start; k < n && out + 1 < size; k++)
-		if (tail[k] >= 0x20 && tail[k] < 0x7f)
-			line[out++] = tail[k];
-	line[out] = 0;
+	oci_last_line(path, line, size);
 }
 
 int monitor_accept(struct monitor *m, int i, int seconds, char *why)

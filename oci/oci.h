@@ -49,6 +49,10 @@ void oci_note(const struct oci_options *o, const char *format, ...) __attribute_
  * bind or connect. 0 or -errno. */
 int oci_unix_address(struct sockaddr_un *addr, const char *path, int *dir_fd);
 
+/* PATH's last non-empty line, printable ASCII only, in LINE ("" when
+ * there is none): what a child that failed said last (last_line.c). */
+void oci_last_line(const char *path, char *line, size_t size);
+
 /* The commands (commands.c, create.c) */
 int oci_create(const struct oci_options *o);
 int oci_start(const struct oci_options *o);

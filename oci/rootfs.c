@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "oci.h"
 #include "spec.h"
 
 static uint64_t tree_bytes, tree_entries;
@@ -80,7 +81,11 @@ int rootfs_make_image(const char *rootfs, const char *image, char *why)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		snprintf(why, OCI_WHY_SIZE, "mke2fs -d %s failed (see %s)", rootfs, log);
+		/* The log goes with the failed container: its last line here. */
+		char last[300];
+		oci_last_line(log, last, sizeof(last));
+		snprintf(why, OCI_WHY_SIZE, "%.1000s -d %.2000s failed: %s", mke2fs, rootfs,
+			 last[0] ? last : "it said nothing");
 		return -EIO;
 	}
 	unlink(log);
