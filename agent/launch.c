@@ -70,8 +70,7 @@ static int set_limits(const struct agent_spec *spec)
 	return 0;
 }
 
-/* cwd and its parents, as runc makes them when missing. */
-static int make_path(const char *path)
+int agent_make_path(const char *path, mode_t mode)
 {
 	char dir[4096];
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
@@ -81,7 +80,7 @@ static int make_path(const char *path)
 			continue;
 		char c = *p;
 		*p = 0;
-		if (mkdir(dir, 0755) && errno != EEXIST)
+		if (mkdir(dir, mode) && errno != EEXIST)
 			return -errno;
 		if (!c)
 			return 0;
@@ -105,7 +104,7 @@ static const char *become(const struct agent_spec *spec, const int stdio[3], boo
 	for (int fd = 0; fd < 3; fd++)
 		if (dup2(stdio[fd], fd) < 0)
 			return "stdio";
-	if (make_path(spec->cwd))
+	if (agent_make_path(spec->cwd, 0755))
 		return "making cwd";
 	if (chdir(spec->cwd))
 		return "chdir to cwd";

@@ -114,8 +114,11 @@ static void limit_pids(struct agent_spec *spec)
 		fatal_errno("opening the container's cgroup.procs");
 }
 
+/* The guest's own proc, sys and dev, then the spec's mounts in its
+ * order, inside the root (as runc resolves them), then a read-only root. */
 static void prepare_root(struct agent_spec *spec)
 {
+	char why[AGENT_WHY_SIZE];
 	limit_pids(spec);
 	unsigned long nodev = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 	mount_or_die("proc", "/rootfs/proc", "proc", nodev, NULL);
@@ -123,12 +126,17 @@ static void prepare_root(struct agent_spec *spec)
 	mount_or_die("devtmpfs", "/rootfs/dev", "devtmpfs", MS_NOSUID, "mode=0755");
 	mount_or_die("devpts", "/rootfs/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "ptmxmode=0666,mode=0620");
 	mount_or_die("shm", "/rootfs/dev/shm", "tmpfs", nodev, "mode=1777");
-	if (spec->flags & AGENT_FLAG_READONLY_ROOT)
-		mount_or_die(NULL, "/rootfs", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+	mount_or_die("mqueue", "/rootfs/dev/mqueue", "mqueue", nodev, NULL);
 	if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)))
 		fatal("sethostname");
+	if (agent_mounts_stage(spec, why))
+		fatal(why);
 	if (chroot("/rootfs") || chdir("/"))
 		fatal("chroot into the container's root");
+	if (agent_mounts_apply(spec, why))
+		fatal(why);
+	if (spec->flags & AGENT_FLAG_READONLY_ROOT)
+		mount_or_die(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
 }
 
 static void connect_stdio(int stdio[3])

@@ -45,6 +45,8 @@ enum agent_message {
 	AGENT_RESIZE,         /* u16 rows, u16 columns: the terminal's size (FLAG_TERMINAL) */
 	AGENT_EXIT_SEEN,      /* empty: the host has the EXIT; the agent may power off */
 	AGENT_PIDS_LIMIT,     /* u64: at most this many tasks for the process and its children */
+	AGENT_TMPFS,          /* u32 AGENT_MOUNT_*, destination NUL tmpfs options ("size=1m,mode=755") */
+	AGENT_FILE,           /* u32 AGENT_MOUNT_*, u32 mode, destination NUL content: bound there */
 	/* agent to host */
 	AGENT_READY = 64,     /* empty: root mounted, executable found, stdio connected */
 	AGENT_STARTED,        /* u32 the process's pid in the guest */
@@ -56,6 +58,15 @@ enum agent_message {
 #define AGENT_FLAG_TERMINAL 1u
 #define AGENT_FLAG_NO_NEW_PRIVILEGES 2u
 #define AGENT_FLAG_READONLY_ROOT 4u
+
+/* A mount's flags (TMPFS, FILE), in the spec's order after the guest's
+ * own proc, sys and dev; at most AGENT_MOUNTS_MAX. */
+#define AGENT_MOUNT_READONLY 1u
+#define AGENT_MOUNT_NOSUID 2u
+#define AGENT_MOUNT_NODEV 4u
+#define AGENT_MOUNT_NOEXEC 8u
+#define AGENT_MOUNTS_MAX 64
+#define AGENT_FILE_MAX (128u << 10)  /* a bound file's content */
 
 struct agent_header {
 	uint32_t type, len;

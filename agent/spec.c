@@ -32,6 +32,32 @@ static uint64_t u64_at(const uint8_t *p)
 	return v;
 }
 
+/* flags [mode] destination NUL rest: an absolute destination, a tmpfs's
+ * options without a NUL, a file's content of at most AGENT_FILE_MAX. */
+static int take_mount(struct agent_spec *s, const struct agent_header *h, const uint8_t *buf)
+{
+	uint32_t head = h->type == AGENT_FILE ? 8 : 4;
+	if (s->mount_count == AGENT_MOUNTS_MAX || h->len <= head)
+		return -EPROTO;
+	const uint8_t *end = memchr(buf + head, 0, h->len - head);
+	if (!end || buf[head] != '/')
+		return -EPROTO;
+	uint32_t rest = h->len - (uint32_t)(end + 1 - buf);
+	if (h->type == AGENT_FILE ? rest > AGENT_FILE_MAX : memchr(end + 1, 0, rest) != NULL)
+		return -EPROTO;
+	struct agent_mount *m = &s->mounts[s->mount_count];
+	*m = (struct agent_mount){ h->type, u32_at(buf), h->type == AGENT_FILE ? u32_at(buf + 4) & 07777 : 0,
+				   strdup((const char *)buf + head), malloc(rest + 1), rest, -1 };
+	if (!m->destination || !m->data) {
+		free(m->destination), free(m->data);
+		return -ENOMEM;
+	}
+	memcpy(m->data, end + 1, rest);
+	m->data[rest] = 0;
+	s->mount_count++;
+	return 0;
+}
+
 static int take(struct agent_spec *s, const struct agent_header *h, const uint8_t *buf)
 {
 	switch (h->type) {
@@ -72,6 +98,9 @@ static int take(struct agent_spec *s, const struct agent_header *h, const uint8_
 		memcpy(&s->rows, buf, 2);
 		memcpy(&s->columns, buf + 2, 2);
 		return 0;
+	case AGENT_TMPFS:
+	case AGENT_FILE:
+		return take_mount(s, h, buf);
 	case AGENT_PIDS_LIMIT:
 		if (h->len != 8)
 			return -EPROTO;
@@ -90,6 +119,10 @@ void agent_spec_free(struct agent_spec *spec)
 		free(spec->env[i]);
 	free(spec->cwd);
 	free(spec->hostname);
+	for (unsigned i = 0; i < spec->mount_count; i++) {
+		free(spec->mounts[i].destination);
+		free(spec->mounts[i].data);
+	}
 	*spec = (struct agent_spec){ .umask = AGENT_NO_UMASK, .cgroup_procs = -1 };
 }
 

@@ -15,6 +15,7 @@
 
 #include "cgroup.h"
 #include "monitor.h"
+#include "mounts.h"
 #include "rootfs.h"
 
 static int write_pid_file(const char *path, pid_t pid)
@@ -46,6 +47,8 @@ static int check_bundle(const struct oci_options *o, struct oci_spec *spec, char
 		return oci_fail(o, "process.terminal needs --console-socket (where the terminal's master goes)");
 	if (!spec->process.terminal && o->console_socket)
 		return oci_fail(o, "--console-socket without process.terminal: there is no terminal to send");
+	if (oci_mounts_check(spec, why))
+		return oci_fail(o, "%s/config.json: %s", bundle, why);
 	if (oci_state_dir(o->root, o->id, dir))
 		return oci_fail(o, "%s/%s: path too long", o->root, o->id);
 	return 0;

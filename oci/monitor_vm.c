@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../agent/protocol.h"
+#include "mounts.h"
 
 /* The guest kernel and the agent's initramfs: --kernel/--initrd, else a
  * `sprig-guest` folder next to the binary, else /usr/local/lib/sprig or
@@ -188,9 +189,11 @@ int monitor_send_spec(struct monitor *m, char *why)
 	uint16_t size[2] = { p->console_rows, p->console_columns };
 	if (!err && p->terminal && size[0] && size[1])
 		err = agent_send(fd, AGENT_RESIZE, size, sizeof(size));
-	if (!err)
-		err = agent_send(fd, AGENT_SPEC_END, NULL, 0);
 	if (err)
+		return snprintf(why, OCI_WHY_SIZE, "sending the spec to the guest agent: %s", strerror(-err)), err;
+	if ((err = oci_mounts_send(fd, m->spec, why)))
+		return err;
+	if ((err = agent_send(fd, AGENT_SPEC_END, NULL, 0)))
 		snprintf(why, OCI_WHY_SIZE, "sending the spec to the guest agent: %s", strerror(-err));
 	return err;
 }

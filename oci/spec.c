@@ -353,6 +353,84 @@ static int read_hostname(const struct reader *r, int root, struct oci_spec *spec
 	return 0;
 }
 
+/* A mount's destination: absolute, and no ".." to climb out of the root
+ * with. */
+static int check_destination(const struct reader *r, unsigned i, const char *d)
+{
+	if (d[0] != '/')
+		return refuse(r, -EINVAL, "mounts[%u].destination \"%.64s\": not an absolute path", i, d);
+	if (strlen(d) > OCI_MOUNT_PATH_MAX)
+		return refuse(r, -EINVAL, "mounts[%u].destination: over %u bytes", i, OCI_MOUNT_PATH_MAX);
+	for (const char *p = d; (p = strstr(p, "..")); p += 2)
+		if (p[-1] == '/' && (p[2] == '/' || !p[2]))
+			return refuse(r, -EINVAL, "mounts[%u].destination \"%.64s\": a \"..\" component", i, d);
+	return 0;
+}
+
+static int optional_string(const struct reader *r, int object, const char *key, const char *field, char **out)
+{
+	int t;
+	int err = member(r, object, key, JSON_STRING, field, &t);
+	if (err)
+		return err;
+	if (t >= 0)
+		return copy_string(r, t, field, out);
+	*out = strdup("");
+	return *out ? 0 : refuse(r, -ENOMEM, "%s: out of memory", field);
+}
+
+static int read_mount(const struct reader *r, int object, unsigned i, struct oci_mount *m)
+{
+	char field[48];
+	int t, err;
+	snprintf(field, sizeof(field), "mounts[%u]", i);
+	if (r->doc->tokens[object].type != JSON_OBJECT)
+		return refuse(r, -EINVAL, "%s: %s, not an object", field, type_name(r->doc->tokens[object].type));
+	snprintf(field, sizeof(field), "mounts[%u].destination", i);
+	if ((err = member(r, object, "destination", JSON_STRING, field, &t)))
+		return err;
+	if (t < 0)
+		return refuse(r, -EINVAL, "%s: missing", field);
+	if ((err = copy_string(r, t, field, &m->destination)) || (err = check_destination(r, i, m->destination)))
+		return err;
+	snprintf(field, sizeof(field), "mounts[%u].type", i);
+	if ((err = optional_string(r, object, "type", field, &m->type)))
+		return err;
+	snprintf(field, sizeof(field), "mounts[%u].source", i);
+	if ((err = optional_string(r, object, "source", field, &m->source)))
+		return err;
+	snprintf(field, sizeof(field), "mounts[%u].options", i);
+	if ((err = member(r, object, "options", JSON_ARRAY, field, &t)))
+		return err;
+	if (t >= 0 && r->doc->tokens[t].children > OCI_MOUNT_OPTIONS_MAX)
+		return refuse(r, -E2BIG, "%s: %u entries (at most %u)", field, r->doc->tokens[t].children,
+			      OCI_MOUNT_OPTIONS_MAX);
+	if (t >= 0)
+		return read_strings(r, t, field, false, &m->options, &m->option_count);
+	m->options = calloc(1, sizeof(char *));
+	return m->options ? 0 : refuse(r, -ENOMEM, "%s: out of memory", field);
+}
+
+static int read_mounts(const struct reader *r, int root, struct oci_spec *spec)
+{
+	int array;
+	int err = member(r, root, "mounts", JSON_ARRAY, "mounts", &array);
+	if (err || array < 0)
+		return err;
+	unsigned count = r->doc->tokens[array].children;
+	if (count > OCI_MOUNTS_MAX)
+		return refuse(r, -E2BIG, "mounts: %u entries (at most %u)", count, OCI_MOUNTS_MAX);
+	if (count && !(spec->mounts = calloc(count, sizeof(*spec->mounts))))
+		return refuse(r, -ENOMEM, "mounts: out of memory");
+	unsigned i = 0;
+	for (unsigned t = (unsigned)array + 1; i < count; t = r->doc->tokens[t].next, i++) {
+		spec->mount_count = i + 1;
+		if ((err = read_mount(r, (int)t, i, &spec->mounts[i])))
+			return err;
+	}
+	return 0;
+}
+
 /* linux.resources.cpu.cpus: "0-3,8" names 5 CPUs. */
 static int count_cpuset(const struct reader *r, int token, struct oci_spec *spec)
 {
@@ -450,8 +528,9 @@ int oci_spec_parse(struct oci_spec *spec, const char *bundle, const char *text, 
 		err = -EINVAL, snprintf(why, OCI_WHY_SIZE, "config.json: not a JSON object");
 	struct reader r = { .doc = &doc, .why = why };
 	if (!err && !(err = check_version(&r, 0, spec)) && !(err = read_root(&r, 0, bundle, spec)) &&
-	    !(err = read_process(&r, 0, spec)) && !(err = read_hostname(&r, 0, spec)))
-		err = read_resources(&r, 0, spec);
+	    !(err = read_process(&r, 0, spec)) && !(err = read_hostname(&r, 0, spec)) &&
+	    !(err = read_resources(&r, 0, spec)))
+		err = read_mounts(&r, 0, spec);
 	free(doc.tokens);
 	return err;
 }
@@ -514,6 +593,12 @@ void oci_spec_free(struct oci_spec *spec)
 	free(spec->process.additional_gids);
 	free(spec->root_path);
 	free(spec->cgroups_path);
+	for (unsigned i = 0; i < spec->mount_count; i++) {
+		struct oci_mount *m = &spec->mounts[i];
+		free(m->destination), free(m->type), free(m->source);
+		free_strings(m->options, m->option_count);
+	}
+	free(spec->mounts);
 	*spec = (struct oci_spec){ 0 };
 }
 

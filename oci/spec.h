@@ -1,9 +1,9 @@
 /* An OCI bundle's config.json (runtime-spec 1.x), the parts a VM runtime
  * honours: the root filesystem, the process (args, env, cwd, user,
  * rlimits, terminal), the hostname, the cgroup and its memory, CPU and
- * pids limits. Parsed
+ * pids limits, the mounts. Parsed
  * from hostile text: every length and count is checked; the rest of the
- * document (mounts, namespaces, a seccomp profile...) is read past. */
+ * document (namespaces, a seccomp profile...) is read past. */
 #ifndef SPRIG_OCI_SPEC_H
 #define SPRIG_OCI_SPEC_H
 
@@ -16,6 +16,9 @@
 #define OCI_ARGS_MAX 4096           /* args, env entries, gids each */
 #define OCI_RLIMITS_MAX 16
 #define OCI_HOSTNAME_MAX 64
+#define OCI_MOUNTS_MAX 128
+#define OCI_MOUNT_OPTIONS_MAX 64
+#define OCI_MOUNT_PATH_MAX 1024     /* a destination's bytes */
 
 struct oci_rlimit {
 	int resource;  /* RLIMIT_* */
@@ -37,6 +40,14 @@ struct oci_process {
 	unsigned rlimit_count;
 };
 
+/* One of `mounts`, as given (what the VM makes of it: oci/mounts.c). */
+struct oci_mount {
+	char *destination;  /* absolute, no ".." component */
+	char *type, *source;  /* "" when not given */
+	char **options;       /* NULL-terminated */
+	unsigned option_count;
+};
+
 struct oci_spec {
 	char version[32];         /* ociVersion */
 	char *root_path;          /* absolute: relative ones are the bundle's */
@@ -52,6 +63,8 @@ struct oci_spec {
 	uint64_t cpu_shares;      /* linux.resources.cpu.shares; 0 when not set */
 	int64_t pids_limit;       /* linux.resources.pids.limit; 0 when not set or unlimited */
 	char *cgroups_path;       /* linux.cgroupsPath; NULL when not given */
+	struct oci_mount *mounts; /* in the spec's order */
+	unsigned mount_count;
 };
 
 /* Parse text[0, len) as the config.json of the bundle at `bundle` (an

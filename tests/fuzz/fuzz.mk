@@ -20,7 +20,7 @@ FUZZ_TARGETS := $(FUZZ_BINS) $(FUZZ_ELF_SEEDS) $(FUZZ_BZIMAGE_SEEDS) $(FUZZ_VIRT
 $(FUZZ_OUT)/fuzz_config: config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
 $(FUZZ_OUT)/fuzz_elf: $(wildcard boot/*.c) mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_json: control/json.c
-$(FUZZ_OUT)/fuzz_oci_spec: oci/spec.c oci/cgroup.c control/json.c
+$(FUZZ_OUT)/fuzz_oci_spec: oci/spec.c oci/cgroup.c oci/mounts.c agent/wire.c control/json.c
 $(FUZZ_OUT)/fuzz_devices: $(wildcard devices/*.c) devices/virtio/mmio.c devices/virtio/queue.c \
 	mem/guest_mem.c mem/layout.c
 $(FUZZ_OUT)/fuzz_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c

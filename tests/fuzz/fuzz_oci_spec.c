@@ -4,7 +4,9 @@
  * root, a process with at least one argument, KEY=VALUE environment,
  * an absolute cwd, rlimits with soft <= hard, a VM size in bounds, and a
  * cgroup (oci/cgroup.c) strictly under the cgroup root with no ".." in
- * it, however the cgroupsPath is read. */
+ * it, however the cgroupsPath is read, and mounts whose destinations are
+ * absolute with no ".." component, whose tmpfs options (oci/mounts.c)
+ * hold no NUL and no option from outside the kept set. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "../../oci/cgroup.h"
+#include "../../oci/mounts.h"
 #include "../../oci/spec.h"
 
 static void check(bool ok)
@@ -51,6 +54,26 @@ static void check_cgroup(const struct oci_spec *spec)
 	}
 }
 
+static void check_mounts(const struct oci_spec *spec)
+{
+	check(spec->mount_count <= OCI_MOUNTS_MAX);
+	for (unsigned i = 0; i < spec->mount_count; i++) {
+		const struct oci_mount *m = &spec->mounts[i];
+		const char *d = m->destination;
+		check(d && d[0] == '/' && strlen(d) <= OCI_MOUNT_PATH_MAX && m->type && m->source);
+		check(!strstr(d, "/../") && (strlen(d) < 3 || strcmp(d + strlen(d) - 3, "/..")));
+		check(m->option_count <= OCI_MOUNT_OPTIONS_MAX && m->options[m->option_count] == NULL);
+		char data[512];
+		if (oci_mount_tmpfs_data(m, data, sizeof(data)) == 0) {
+			for (char *o = data; *o; o += strcspn(o, ","), o += *o == ',') {
+				bool kept = !strncmp(o, "size=", 5) || !strncmp(o, "mode=", 5) || !strncmp(o, "nr_inodes=", 10) ||
+					    !strncmp(o, "nr_blocks=", 10) || !strncmp(o, "uid=", 4) || !strncmp(o, "gid=", 4);
+				check(kept);
+			}
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct oci_spec spec;
@@ -69,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(mib >= 128 && mib <= (1u << 20));
 		check(cpus >= 1 && cpus <= 64);
 		check_cgroup(&spec);
+		check_mounts(&spec);
 	}
 	oci_spec_free(&spec);
 	return 0;

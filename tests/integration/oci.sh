@@ -17,8 +17,8 @@ BUSYBOX=$here/busybox
 
 oci() { "$SPRIG" --root "$ROOT" "$@"; }
 
-# bundle NAME ARGS_JSON [EXTRA_PROCESS_JSON] [LINUX_JSON]: $T/NAME with a
-# busybox root and a config.json running ARGS_JSON.
+# bundle NAME ARGS_JSON [EXTRA_PROCESS_JSON] [LINUX_JSON] [MOUNTS_JSON]:
+# $T/NAME with a busybox root and a config.json running ARGS_JSON.
 bundle() {
 	b=$T/$1
 	mkdir -p "$b/rootfs/bin" "$b/rootfs/tmp" "$b/rootfs/etc"
@@ -28,12 +28,14 @@ bundle() {
 	done
 	linux=${4:-}
 	[ -n "$linux" ] || linux='{"namespaces": [{"type": "pid"}, {"type": "mount"}]}'
+	mounts=
+	[ -z "${5:-}" ] || mounts="\"mounts\": $5,"
 	cat >"$b/config.json" <<EOF
 {"ociVersion": "1.0.2-dev",
  "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": $2,
    "env": ["PATH=/bin", "TERM=xterm"], "cwd": "/"${3:+, $3}},
  "root": {"path": "rootfs", "readonly": false},
- "hostname": "oci-test",
+ "hostname": "oci-test", $mounts
  "linux": $linux}
 EOF
 }
@@ -363,6 +365,25 @@ else
 		fi
 	fi
 fi
+
+# --- mounts: a tmpfs where the spec asks, host files bound (read-only,
+# and at a path the image lacks), a directory bind refused before any VM.
+echo "motd from the host" >"$T/motd"
+echo "made for it" >"$T/newfile"
+bundle mounted '["sh", "-c", "cat /etc/motd /new/dir/file; echo x >/etc/motd 2>/dev/null || echo motd-ro; grep \" /scratch tmpfs \" /proc/mounts | grep -q noexec && echo scratch-tmpfs; echo w >/scratch/f && cat /scratch/f"]' \
+	"" "" "[{\"destination\": \"/scratch\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"noexec\", \"size=1m\"]},
+	{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},
+	{\"destination\": \"/etc/motd\", \"type\": \"bind\", \"source\": \"$T/motd\", \"options\": [\"rbind\", \"ro\"]},
+	{\"destination\": \"/new/dir/file\", \"type\": \"bind\", \"source\": \"$T/newfile\", \"options\": [\"bind\"]}]"
+timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/mounted" mounted </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" = 0 ] && [ "$(tr '\n' '|' <"$T/out")" = "motd from the host|made for it|motd-ro|scratch-tmpfs|w|" ]; then
+	pass "mounts: a tmpfs (noexec, written to), a host file bound read-only, one bound where the image had no path"
+else
+	fail "mounts" "status $status, out '$(head -c 300 "$T/out")', err '$(head -c 300 "$T/err")'"
+fi
+bundle dirbind '["true"]' "" "" "[{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T\", \"options\": [\"rbind\"]}]"
+refused "a bind mount of a directory" "mounts[0] /data: a bind mount of a directory ($T) needs a filesystem shared with the VM (virtio-fs)" "$T/dirbind"
 
 # --- a --root whose sockets' paths pass sun_path's 107 bytes (containerd's
 # k8s.io root with a 64-character id comes near): create, start through

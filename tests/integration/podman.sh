@@ -83,6 +83,27 @@ else
 	fail "podman run -t" "status $status, out '$(head -c 300 "$T/out" | tr '\r' ' ')', err '$(tail -n 3 "$T/err")'"
 fi
 
+# podman's mounts: its /etc/hosts and /etc/hostname (files, copied into
+# the VM and bound), a --tmpfs; a -v of a directory is refused with why.
+podman run --rm --network none --tmpfs /scratch:size=2m localhost/sprig-busybox:1 \
+	sh -c 'grep -q "$(hostname)" /etc/hosts && echo hosts-ok; [ "$(cat /etc/hostname)" = "$(hostname)" ] && echo hostname-ok; grep -c " /scratch tmpfs " /proc/mounts' \
+	</dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" = 0 ] && [ "$(tr '\n' '|' <"$T/out")" = "hosts-ok|hostname-ok|1|" ]; then
+	pass "podman run: its /etc/hosts and /etc/hostname reach the VM, --tmpfs is a tmpfs there"
+else
+	fail "podman mounts" "status $status, out '$(head -c 200 "$T/out")', err '$(tail -n 3 "$T/err")'"
+fi
+mkdir -p "$T/vol"
+podman run --rm --network none -v "$T/vol:/data" localhost/sprig-busybox:1 true </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" != 0 ] && grep -q "a bind mount of a directory ($T/vol) needs a filesystem shared with the VM" "$T/err" &&
+	[ -z "$(ls "$SPRIG_ROOT" 2>/dev/null)" ]; then
+	pass "podman run -v DIR: refused with the reason (no shared filesystem), exit $status, nothing left"
+else
+	fail "podman run -v" "status $status, err '$(tail -n 3 "$T/err")'"
+fi
+
 podman run -d --name sleeper --memory 200m --network none localhost/sprig-busybox:1 sleep 1000 >"$T/out" 2>"$T/err"
 up=$(podman ps --format '{{.Names}} {{.Status}}' 2>/dev/null)
 # podman stats reads the container's cgroup, which holds the monitor and

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -53,6 +54,56 @@ static void spec_round_trip(void **state)
 	agent_spec_free(&got);
 	close(fds[0]), close(fds[1]);
 	oci_spec_free(&spec);
+}
+
+/* mounts: a tmpfs and a bound file reach the agent, in order, with their
+ * flags, tmpfs options and the file's bytes and mode; the kernel's own
+ * filesystems (proc, the engine's /dev/shm folder) are the guest's. */
+static void mounts_round_trip(void **state)
+{
+	(void)state;
+	char file[] = "/tmp/sprig-wire-XXXXXX";
+	int fd = mkstemp(file);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "127.0.0.1 c1\n", 13), 13);
+	assert_int_equal(fchmod(fd, 0640), 0);
+	close(fd);
+	char text[2048];
+	snprintf(text, sizeof(text),
+		 "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\", \"user\": {\"uid\": 0, \"gid\": 0}},"
+		 " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
+		 " {\"destination\": \"/scratch\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
+		 "  \"options\": [\"rw\", \"nosuid\", \"size=1m\", \"tmpcopyup\", \"mode=1777\", \"uid=0,gid=0\"]},"
+		 " {\"destination\": \"/dev/shm\", \"type\": \"bind\", \"source\": \"/tmp\", \"options\": [\"bind\"]},"
+		 " {\"destination\": \"/etc/hosts\", \"type\": \"bind\", \"source\": \"%s\", \"options\": [\"rbind\", \"ro\", \"nodev\"]}]}",
+		 file);
+	struct oci_spec spec;
+	char why[OCI_WHY_SIZE], agent_why[AGENT_WHY_SIZE];
+	if (oci_spec_parse(&spec, "/b", text, strlen(text), why))
+		fail_msg("%s", why);
+	int fds[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	struct monitor m = { .spec = &spec, .control = fds[0] };
+	if (monitor_send_spec(&m, why))
+		fail_msg("%s", why);
+	static struct agent_spec got;
+	assert_int_equal(agent_spec_receive(fds[1], &got, agent_why), 0);
+	assert_int_equal(got.mount_count, 2);
+	assert_int_equal(got.mounts[0].kind, AGENT_TMPFS);
+	assert_string_equal(got.mounts[0].destination, "/scratch");
+	assert_int_equal(got.mounts[0].flags, AGENT_MOUNT_NOSUID);
+	assert_string_equal(got.mounts[0].data, "size=1m,mode=1777");
+	assert_int_equal(got.mounts[1].kind, AGENT_FILE);
+	assert_string_equal(got.mounts[1].destination, "/etc/hosts");
+	assert_int_equal(got.mounts[1].flags, AGENT_MOUNT_READONLY | AGENT_MOUNT_NODEV);
+	assert_int_equal(got.mounts[1].mode, 0640);
+	assert_int_equal(got.mounts[1].data_len, 13);
+	assert_memory_equal(got.mounts[1].data, "127.0.0.1 c1\n", 13);
+	assert_int_equal(got.mounts[1].fd, -1);
+	agent_spec_free(&got);
+	close(fds[0]), close(fds[1]);
+	oci_spec_free(&spec);
+	unlink(file);
 }
 
 /* Each case: the messages before SPEC_END, and whether the agent takes them. */
@@ -110,6 +161,33 @@ static void malformed_refused(void **state)
 	n = 0;
 	PUT(AGENT_ARG, "abc", 3);
 	assert_int_equal(receive(buf, n - 1), -EPIPE);
+	/* Mounts: a relative destination, no NUL after it, a NUL in a tmpfs's
+	 * options, a file over the bound, no room for the flags. */
+	n = 0;
+	PUT(AGENT_TMPFS, "\0\0\0\0tmp\0size=1m", 15);
+	assert_int_equal(receive(buf, n), -EPROTO);
+	n = 0;
+	PUT(AGENT_TMPFS, "\0\0\0\0/tmp", 8);
+	assert_int_equal(receive(buf, n), -EPROTO);
+	n = 0;
+	PUT(AGENT_TMPFS, "\0\0\0\0/tmp\0a\0b", 12);
+	assert_int_equal(receive(buf, n), -EPROTO);
+	n = 0;
+	PUT(AGENT_FILE, "\0\0\0", 3);
+	assert_int_equal(receive(buf, n), -EPROTO);
+	n = 0;
+	struct agent_header big = { AGENT_FILE, 8 + 3 + AGENT_FILE_MAX + 1 };
+	static uint8_t big_buf[sizeof(big) + 8 + 3 + AGENT_FILE_MAX + 1];
+	memcpy(big_buf, &big, sizeof(big));
+	memcpy(big_buf + sizeof(big) + 8, "/f", 3);
+	assert_int_equal(receive(big_buf, sizeof(big_buf)), -EPROTO);
+	n = 0;
+	PUT(AGENT_ARG, "a", 1);
+	PUT(AGENT_CWD, "/", 1);
+	PUT(AGENT_FILE, "\0\0\0\0\xa4\x01\0\0/f\0hi", 13);
+	PUT(AGENT_TMPFS, "\2\0\0\0/t\0", 7);
+	PUT(AGENT_SPEC_END, "", 0);
+	assert_int_equal(receive(buf, n), 0);
 	/* No args, or a relative cwd. */
 	n = 0;
 	PUT(AGENT_CWD, "/", 1);
@@ -131,6 +209,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(spec_round_trip),
+		cmocka_unit_test(mounts_round_trip),
 		cmocka_unit_test(malformed_refused),
 	};
 	return run_group("agent wire", tests, ARRAY_SIZE(tests));

@@ -7,7 +7,7 @@ UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fno-omit-fra
 UNIT_LDLIBS := -lcmocka -lpthread
 UNIT_NAMES := test_config test_config_file test_mem test_elf test_boot test_bzimage test_devices test_feature_table test_cpuid_model \
 	test_cpu_model test_features test_qmp test_mce test_json test_run_state \
-	test_acpi test_seccomp_bpf test_virtq test_virtio_mmio test_virtio_blk test_virtio_net test_virtio_vsock test_snapshot test_oci_spec test_oci_state test_oci_cgroup test_oci_files test_agent_wire
+	test_acpi test_seccomp_bpf test_virtq test_virtio_mmio test_virtio_blk test_virtio_net test_virtio_vsock test_snapshot test_oci_spec test_oci_state test_oci_cgroup test_oci_files test_oci_mounts test_agent_wire
 UNIT_TESTS := $(addprefix $(UNIT_OUT)/,$(UNIT_NAMES))
 
 UNIT_CONFIG_SRCS := config.c config_file.c mem/layout.c cpu/spec.c cpu/models.c cpu/features.c
@@ -34,7 +34,8 @@ $(UNIT_OUT)/test_oci_spec: oci/spec.c control/json.c
 $(UNIT_OUT)/test_oci_state: oci/state.c control/json.c
 $(UNIT_OUT)/test_oci_cgroup: oci/cgroup.c jail/cgroupfs.c
 $(UNIT_OUT)/test_oci_files: oci/last_line.c oci/unix_address.c
-$(UNIT_OUT)/test_agent_wire: agent/spec.c agent/wire.c oci/monitor_vm.c oci/last_line.c oci/rootless.c oci/spec.c oci/state.c control/json.c
+$(UNIT_OUT)/test_oci_mounts: oci/mounts.c oci/spec.c agent/wire.c control/json.c
+$(UNIT_OUT)/test_agent_wire: agent/spec.c agent/wire.c oci/monitor_vm.c oci/mounts.c oci/last_line.c oci/rootless.c oci/spec.c oci/state.c control/json.c
 $(UNIT_OUT)/test_virtq: devices/virtio/queue.c mem/guest_mem.c mem/layout.c
 $(UNIT_OUT)/test_virtio_blk: $(wildcard devices/*.c) devices/virtio/blk.c devices/virtio/mmio.c devices/virtio/queue.c \
 	devices/virtio/io_thread.c devices/virtio/rate_limit.c mem/guest_mem.c mem/layout.c
