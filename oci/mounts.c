@@ -39,7 +39,7 @@ int oci_mount_use(const struct oci_mount *m, unsigned index, enum oci_mount_use 
 		*use = OCI_MOUNT_GUEST;
 		return 0;
 	}
-	bool bind = !strcmp(m->type, "bind") || has_option(m, "bind") || has_option(m, "rbind");
+	bool bind = oci_mount_is_bind(m);
 	if (!bind && !strcmp(m->type, "tmpfs")) {
 		*use = OCI_MOUNT_TMPFS;
 		return 0;

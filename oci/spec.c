@@ -379,7 +379,32 @@ static int optional_string(const struct reader *r, int object, const char *key, 
 	return *out ? 0 : refuse(r, -ENOMEM, "%s: out of memory", field);
 }
 
-static int read_mount(const struct reader *r, int object, unsigned i, struct oci_mount *m)
+bool oci_mount_is_bind(const struct oci_mount *m)
+{
+	if (!strcmp(m->type, "bind"))
+		return true;
+	for (unsigned i = 0; i < m->option_count; i++)
+		if (!strcmp(m->options[i], "bind") || !strcmp(m->options[i], "rbind"))
+			return true;
+	return false;
+}
+
+/* A bind mount's relative source is the bundle's (runtime-spec). */
+static int bundle_source(const struct reader *r, unsigned i, const char *bundle, struct oci_mount *m)
+{
+	if (!oci_mount_is_bind(m) || !m->source[0] || m->source[0] == '/')
+		return 0;
+	size_t size = strlen(bundle) + strlen(m->source) + 2;
+	char *joined = malloc(size);
+	if (!joined)
+		return refuse(r, -ENOMEM, "mounts[%u].source: out of memory", i);
+	snprintf(joined, size, "%s/%s", bundle, m->source);
+	free(m->source);
+	m->source = joined;
+	return 0;
+}
+
+static int read_mount(const struct reader *r, int object, unsigned i, const char *bundle, struct oci_mount *m)
 {
 	char field[48];
 	int t, err;
@@ -406,12 +431,13 @@ static int read_mount(const struct reader *r, int object, unsigned i, struct oci
 		return refuse(r, -E2BIG, "%s: %u entries (at most %u)", field, r->doc->tokens[t].children,
 			      OCI_MOUNT_OPTIONS_MAX);
 	if (t >= 0)
-		return read_strings(r, t, field, false, &m->options, &m->option_count);
-	m->options = calloc(1, sizeof(char *));
-	return m->options ? 0 : refuse(r, -ENOMEM, "%s: out of memory", field);
+		err = read_strings(r, t, field, false, &m->options, &m->option_count);
+	else if (!(m->options = calloc(1, sizeof(char *))))
+		err = refuse(r, -ENOMEM, "%s: out of memory", field);
+	return err ? err : bundle_source(r, i, bundle, m);
 }
 
-static int read_mounts(const struct reader *r, int root, struct oci_spec *spec)
+static int read_mounts(const struct reader *r, int root, const char *bundle, struct oci_spec *spec)
 {
 	int array;
 	int err = member(r, root, "mounts", JSON_ARRAY, "mounts", &array);
@@ -425,7 +451,7 @@ static int read_mounts(const struct reader *r, int root, struct oci_spec *spec)
 	unsigned i = 0;
 	for (unsigned t = (unsigned)array + 1; i < count; t = r->doc->tokens[t].next, i++) {
 		spec->mount_count = i + 1;
-		if ((err = read_mount(r, (int)t, i, &spec->mounts[i])))
+		if ((err = read_mount(r, (int)t, i, bundle, &spec->mounts[i])))
 			return err;
 	}
 	return 0;
@@ -530,7 +556,7 @@ int oci_spec_parse(struct oci_spec *spec, const char *bundle, const char *text, 
 	if (!err && !(err = check_version(&r, 0, spec)) && !(err = read_root(&r, 0, bundle, spec)) &&
 	    !(err = read_process(&r, 0, spec)) && !(err = read_hostname(&r, 0, spec)) &&
 	    !(err = read_resources(&r, 0, spec)))
-		err = read_mounts(&r, 0, spec);
+		err = read_mounts(&r, 0, bundle, spec);
 	free(doc.tokens);
 	return err;
 }

@@ -43,7 +43,7 @@ struct oci_process {
 /* One of `mounts`, as given (what the VM makes of it: oci/mounts.c). */
 struct oci_mount {
 	char *destination;  /* absolute, no ".." component */
-	char *type, *source;  /* "" when not given */
+	char *type, *source;  /* "" when not given; a bind's source absolute */
 	char **options;       /* NULL-terminated */
 	unsigned option_count;
 };
@@ -78,6 +78,9 @@ int oci_spec_parse(struct oci_spec *spec, const char *bundle, const char *text, 
 int oci_spec_load(struct oci_spec *spec, const char *bundle, char *why);
 
 void oci_spec_free(struct oci_spec *spec);
+
+/* type "bind", or a "bind" or "rbind" option (runc's reading). */
+bool oci_mount_is_bind(const struct oci_mount *m);
 
 /* The VM's size from the limits: memory in MiB (the limit rounded up,
  * never below what the guest kernel and agent need), and vCPUs (the CPU

@@ -382,6 +382,18 @@ if [ "$status" = 0 ] && [ "$(tr '\n' '|' <"$T/out")" = "motd from the host|made 
 else
 	fail "mounts" "status $status, out '$(head -c 300 "$T/out")', err '$(head -c 300 "$T/err")'"
 fi
+# root.readonly (podman --read-only): the root refuses writes, while a
+# tmpfs at a path the image lacks is made first and takes them.
+bundle rodisk '["sh", "-c", "echo x >/f 2>/dev/null || echo root-ro; echo y >/scratch/f && cat /scratch/f"]' \
+	"" "" "[{\"destination\": \"/scratch\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]"
+sed -i 's/"readonly": false/"readonly": true/' "$T/rodisk/config.json"
+timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/rodisk" rodisk </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if [ "$status" = 0 ] && [ "$(tr '\n' '|' <"$T/out")" = "root-ro|y|" ]; then
+	pass "root.readonly: the root refuses writes; a tmpfs mounted at a path the image lacks takes them"
+else
+	fail "root.readonly" "status $status, out '$(head -c 300 "$T/out")', err '$(head -c 300 "$T/err")'"
+fi
 bundle dirbind '["true"]' "" "" "[{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T\", \"options\": [\"rbind\"]}]"
 refused "a bind mount of a directory" "mounts[0] /data: a bind mount of a directory ($T) needs a filesystem shared with the VM (virtio-fs)" "$T/dirbind"
 

@@ -55,6 +55,22 @@ static void dot_dot_in_names_is_fine(void **state)
 	oci_spec_free(&spec);
 }
 
+/* A bind mount's relative source is the bundle's; a tmpfs's source is a
+ * name, left as it is. */
+static void relative_bind_source(void **state)
+{
+	(void)state;
+	struct oci_spec spec;
+	char why[OCI_WHY_SIZE] = "";
+	assert_int_equal(parse(&spec, "[{\"destination\": \"/h\", \"source\": \"files/hosts\", \"options\": [\"rbind\"]},"
+				      " {\"destination\": \"/t\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},"
+				      " {\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/abs\"}]", why), 0);
+	assert_string_equal(spec.mounts[0].source, "/b/files/hosts");
+	assert_string_equal(spec.mounts[1].source, "tmpfs");
+	assert_string_equal(spec.mounts[2].source, "/abs");
+	oci_spec_free(&spec);
+}
+
 static void too_many(void **state)
 {
 	(void)state;
@@ -140,6 +156,7 @@ int main(void)
 	const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(dot_dot_in_names_is_fine),
 		cmocka_unit_test(too_many),
+		cmocka_unit_test(relative_bind_source),
 		cmocka_unit_test(uses),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(refused_cases)];
