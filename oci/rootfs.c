@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,16 @@ static uint64_t image_size(const char *rootfs)
 	return (size + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
 }
 
+/* busybox's applet of that name has no -d. */
+static bool is_busybox(const char *path)
+{
+	char target[PATH_MAX];
+	if (!realpath(path, target))
+		return false;
+	const char *base = strrchr(target, '/');
+	return base && !strcmp(base + 1, "busybox");
+}
+
 /* On PATH first (a staged copy), then where Debian puts it. */
 static const char *find_mke2fs(void)
 {
@@ -48,7 +59,7 @@ static const char *find_mke2fs(void)
 	snprintf(list, sizeof(list), "%s:/usr/sbin:/sbin:/usr/local/sbin", dirs ? dirs : "");
 	for (char *dir = strtok(list, ":"); dir; dir = strtok(NULL, ":")) {
 		snprintf(path, sizeof(path), "%s/mke2fs", dir);
-		if (dir[0] == '/' && !access(path, X_OK))
+		if (dir[0] == '/' && !access(path, X_OK) && !is_busybox(path))
 			return path;
 	}
 	return NULL;
@@ -61,7 +72,7 @@ int rootfs_make_image(const char *rootfs, const char *image, char *why)
 		return snprintf(why, OCI_WHY_SIZE, "root.path %s: not a directory", rootfs), -ENOTDIR;
 	const char *mke2fs = find_mke2fs();
 	if (!mke2fs)
-		return snprintf(why, OCI_WHY_SIZE, "mke2fs not found (install e2fsprogs)"), -ENOENT;
+		return snprintf(why, OCI_WHY_SIZE, "mke2fs not found (install e2fsprogs; busybox's has no -d)"), -ENOENT;
 	char size[32], log[PATH_MAX + 16];
 	snprintf(size, sizeof(size), "%lluk", (unsigned long long)(image_size(rootfs) >> 10));
 	snprintf(log, sizeof(log), "%s.log", image);

@@ -397,6 +397,18 @@ fi
 bundle dirbind '["true"]' "" "" "[{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$T\", \"options\": [\"rbind\"]}]"
 refused "a bind mount of a directory" "mounts[0] /data: a bind mount of a directory ($T) needs a filesystem shared with the VM (virtio-fs)" "$T/dirbind"
 
+# --- the root disk's mke2fs: never busybox's applet (it has no -d), which
+# is all the nested VM has outside this folder: there create says what to
+# install; where e2fsprogs is in the system's folders the container runs.
+PATH=/usr/bin:/bin timeout 120 "$SPRIG" --root "$ROOT" run --bundle "$T/hello" nostaged </dev/null >"$T/out" 2>"$T/err"
+status=$?
+if { [ "$status" = 1 ] && grep -q "mke2fs not found (install e2fsprogs" "$T/err"; } ||
+	{ [ "$status" = 7 ] && grep -q "^out-42" "$T/out"; }; then
+	pass "without the staged mke2fs: $([ "$status" = 7 ] && echo "the system's e2fsprogs makes the disk" || echo "create asks for e2fsprogs, busybox's mke2fs passed over")"
+else
+	fail "mke2fs lookup" "status $status, err '$(head -c 300 "$T/err")'"
+fi
+
 # --- a --root whose sockets' paths pass sun_path's 107 bytes (containerd's
 # k8s.io root with a 64-character id comes near): create, start through
 # the monitor's socket, the VM's vsock, state and delete all work.
