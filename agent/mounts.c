@@ -21,19 +21,6 @@ static unsigned long mount_flags(uint32_t flags)
 	       ((flags & AGENT_MOUNT_NODEV) ? MS_NODEV : 0) | ((flags & AGENT_MOUNT_NOEXEC) ? MS_NOEXEC : 0);
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		data += n, len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Outside the container's root, where it cannot reach them: each file as
  * FILES_DIR/N, kept open (O_PATH) to be bound from after the chroot. */
 int agent_mounts_stage(struct agent_spec *spec, char *why)
@@ -46,7 +33,7 @@ int agent_mounts_stage(struct agent_spec *spec, char *why)
 		snprintf(path, sizeof(path), FILES_DIR "/%u", i);
 		mkdir(FILES_DIR, 0700);
 		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, m->mode);
-		int err = fd < 0 ? -errno : write_all(fd, m->data, m->data_len);
+		int err = fd < 0 ? -errno : agent_write_all(fd, m->data, m->data_len);
 		if (fd >= 0 && !err && fchmod(fd, m->mode))
 			err = -errno;
 		if (fd >= 0)

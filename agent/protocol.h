@@ -72,6 +72,10 @@ struct agent_header {
 	uint32_t type, len;
 };
 
+/* All of data to a blocking fd, through short writes and EINTR: 0 or
+ * -errno (-EPIPE when the other end is gone). */
+int agent_write_all(int fd, const void *data, size_t len);
+
 /* Send one message on a blocking fd: 0 or -errno. */
 int agent_send(int fd, uint32_t type, const void *payload, uint32_t len);
 

@@ -6,7 +6,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static int write_all(int fd, const void *data, size_t len)
+int agent_write_all(int fd, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	while (len) {
@@ -39,8 +39,8 @@ int agent_send(int fd, uint32_t type, const void *payload, uint32_t len)
 	if (len > AGENT_PAYLOAD_MAX)
 		return -E2BIG;
 	struct agent_header h = { type, len };
-	int err = write_all(fd, &h, sizeof(h));
-	return err || !len ? err : write_all(fd, payload, len);
+	int err = agent_write_all(fd, &h, sizeof(h));
+	return err || !len ? err : agent_write_all(fd, payload, len);
 }
 
 int agent_receive(int fd, struct agent_header *h, uint8_t *buf, size_t size)
