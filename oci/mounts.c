@@ -120,10 +120,11 @@ static size_t payload_head(uint8_t *out, const struct oci_mount *m, const uint32
 }
 
 /* The file's bytes, read now and checked again: it may have changed
- * since create looked. */
+ * since create looked (O_NONBLOCK: a fifo put there must not hang the
+ * monitor; fstat then refuses it). */
 static int read_file(const char *path, uint8_t *out, size_t room, size_t *len, uint32_t *mode)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st)) {
 		int err = -errno;

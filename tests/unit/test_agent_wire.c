@@ -106,6 +106,36 @@ static void mounts_round_trip(void **state)
 	unlink(file);
 }
 
+/* A bound file swapped for a fifo after create looked: refused when the
+ * spec is sent, at once, not read (which would wait for a writer). */
+static void mount_swapped_for_a_fifo(void **state)
+{
+	(void)state;
+	char file[] = "/tmp/sprig-wire-fifo-XXXXXX";
+	int fd = mkstemp(file);
+	assert_true(fd >= 0);
+	close(fd);
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\","
+		 " \"user\": {\"uid\": 0, \"gid\": 0}}, \"mounts\": [{\"destination\": \"/etc/hosts\", \"type\": \"bind\","
+		 " \"source\": \"%s\"}]}", file);
+	struct oci_spec spec;
+	char why[OCI_WHY_SIZE];
+	assert_int_equal(oci_spec_parse(&spec, "/b", text, strlen(text), why), 0);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(mkfifo(file, 0600), 0);
+	int fds[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	struct monitor m = { .spec = &spec, .control = fds[0] };
+	assert_int_equal(monitor_send_spec(&m, why), -EINVAL);
+	assert_contains(why, "mounts[0] /etc/hosts");
+	assert_contains(why, "is not a regular file");
+	close(fds[0]), close(fds[1]);
+	oci_spec_free(&spec);
+	unlink(file);
+}
+
 /* Each case: the messages before SPEC_END, and whether the agent takes them. */
 static int receive(const void *bytes, size_t len)
 {
@@ -210,6 +240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(spec_round_trip),
 		cmocka_unit_test(mounts_round_trip),
+		cmocka_unit_test(mount_swapped_for_a_fifo),
 		cmocka_unit_test(malformed_refused),
 	};
 	return run_group("agent wire", tests, ARRAY_SIZE(tests));
