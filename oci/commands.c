@@ -20,21 +20,13 @@
 int oci_monitor_ask(const char *dir, const char *request, char *reply, size_t size)
 {
 	char path[PATH_MAX + 16];
-	struct sockaddr_un addr;
-	int dir_fd, err;
 	reply[0] = 0;
 	if (snprintf(path, sizeof(path), "%s/" OCI_MONITOR_SOCKET, dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	if ((err = oci_unix_address(&addr, path, &dir_fd)))
-		return err;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    write(fd, request, strlen(request)) != (ssize_t)strlen(request))
-		err = -errno;
-	if (dir_fd >= 0)
-		close(dir_fd);
+	int fd = oci_unix_connect(path);
 	if (fd < 0)
-		return err;
+		return fd;
+	int err = write(fd, request, strlen(request)) != (ssize_t)strlen(request) ? -errno : 0;
 	size_t got = 0;
 	while (!err && got + 1 < size && !memchr(reply, '\n', got)) {
 		ssize_t n = read(fd, reply + got, size - got - 1);

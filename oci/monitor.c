@@ -24,21 +24,8 @@ static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 
 static int listen_at(const char *path)
 {
-	struct sockaddr_un addr;
-	int dir_fd, err = oci_unix_address(&addr, path, &dir_fd);
-	if (err)
-		return err;
 	unlink(path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 4)) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		fd = err;
-	}
-	if (dir_fd >= 0)
-		close(dir_fd);
-	return fd;
+	return oci_unix_listen(path);
 }
 
 static int open_sockets(struct monitor *m, char *why)

@@ -21,17 +21,9 @@
 
 static int send_master(const char *path, int master)
 {
-	struct sockaddr_un addr;
-	int dir_fd, err = oci_unix_address(&addr, path, &dir_fd);
-	if (err)
-		return err;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err = -errno;
-		if (dir_fd >= 0)
-			close(dir_fd);
-		return err;
-	}
+	int fd = oci_unix_connect(path);
+	if (fd < 0)
+		return fd;
 	char name[] = "/dev/ptmx";
 	struct iovec iov = { name, sizeof(name) - 1 };
 	union {
@@ -45,10 +37,8 @@ static int send_master(const char *path, int master)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	err = connect(fd, (struct sockaddr *)&addr, sizeof(addr)) || sendmsg(fd, &msg, 0) < 0 ? -errno : 0;
+	int err = sendmsg(fd, &msg, 0) < 0 ? -errno : 0;
 	close(fd);
-	if (dir_fd >= 0)
-		close(dir_fd);
 	return err;
 }
 

@@ -48,6 +48,10 @@ void oci_note(const struct oci_options *o, const char *format, ...) __attribute_
  * *dir_fd is an fd the address goes through, or -1; close it after the
  * bind or connect. 0 or -errno. */
 int oci_unix_address(struct sockaddr_un *addr, const char *path, int *dir_fd);
+/* A stream socket listening (backlog 4) or connected at PATH, however
+ * long: its fd, or -errno. */
+int oci_unix_listen(const char *path);
+int oci_unix_connect(const char *path);
 
 /* PATH's last non-empty line, printable ASCII only, in LINE ("" when
  * there is none): what a child that failed said last (last_line.c). */

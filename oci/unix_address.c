@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,4 +40,33 @@ int oci_unix_address(struct sockaddr_un *addr, const char *path, int *dir_fd)
 	}
 	*dir_fd = fd;
 	return 0;
+}
+
+/* A stream socket bound (listening) or connected at PATH, the folder's fd
+ * closed again once the kernel has resolved it. */
+static int unix_socket_at(const char *path, bool listening)
+{
+	struct sockaddr_un addr;
+	int dir_fd, err = oci_unix_address(&addr, path, &dir_fd);
+	if (err)
+		return err;
+	struct sockaddr *at = (struct sockaddr *)&addr;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		err = -errno;
+	else if (listening ? bind(fd, at, sizeof(addr)) || listen(fd, 4) : connect(fd, at, sizeof(addr)))
+		err = -errno, close(fd);
+	if (dir_fd >= 0)
+		close(dir_fd);
+	return err ? err : fd;
+}
+
+int oci_unix_listen(const char *path)
+{
+	return unix_socket_at(path, true);
+}
+
+int oci_unix_connect(const char *path)
+{
+	return unix_socket_at(path, false);
 }

@@ -80,26 +80,23 @@ static void long_files(void **state)
 	assert_int_equal(strlen(big), 511);
 }
 
-/* Bind at PATH through the helper, connect through it again. */
+/* PATH's address (through its folder when it is long), then a socket
+ * listening there and one connected to it. */
 static void bind_and_connect(const char *path, bool through_folder)
 {
 	struct sockaddr_un addr;
 	int dir_fd;
 	assert_int_equal(oci_unix_address(&addr, path, &dir_fd), 0);
 	assert_true(through_folder ? dir_fd >= 0 : dir_fd == -1);
-	int server = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(bind(server, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	assert_int_equal(listen(server, 1), 0);
 	if (dir_fd >= 0)
 		close(dir_fd);
+	int server = oci_unix_listen(path);
+	assert_true(server >= 0);
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
-	assert_int_equal(oci_unix_address(&addr, path, &dir_fd), 0);
-	int client = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_int_equal(connect(client, (struct sockaddr *)&addr, sizeof(addr)), 0);
-	if (dir_fd >= 0)
-		close(dir_fd);
+	int client = oci_unix_connect(path);
+	assert_true(client >= 0);
 	close(client);
 	close(server);
 	unlink(path);
@@ -129,6 +126,7 @@ static void socket_paths(void **state)
 	snprintf(name, sizeof(name), "%s/no-such-folder/%0120d/x.sock", folder, 4);
 	assert_int_equal(oci_unix_address(&addr, name, &dir_fd), -ENOENT);
 	assert_int_equal(dir_fd, -1);
+	assert_int_equal(oci_unix_connect(name), -ENOENT);
 }
 
 int main(void)
