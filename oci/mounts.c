@@ -18,14 +18,6 @@
 
 #include "../agent/protocol.h"
 
-static bool has_option(const struct oci_mount *m, const char *name)
-{
-	for (unsigned i = 0; i < m->option_count; i++)
-		if (!strcmp(m->options[i], name))
-			return true;
-	return false;
-}
-
 static bool under(const char *path, const char *top)
 {
 	size_t len = strlen(top);
@@ -48,9 +40,11 @@ int oci_mount_use(const struct oci_mount *m, unsigned index, enum oci_mount_use 
 		return snprintf(why, OCI_WHY_SIZE, "mounts[%u] %.1000s: type \"%.64s\": a VM makes tmpfs mounts and "
 				"binds files, no other kind", index, d, m->type), -EINVAL;
 	struct stat st;
-	if (stat(m->source, &st))
+	if (stat(m->source, &st)) {
+		int err = -errno;
 		return snprintf(why, OCI_WHY_SIZE, "mounts[%u] %.1000s: source %.1000s: %s", index, d, m->source,
-				strerror(errno)), -errno;
+				strerror(-err)), err;
+	}
 	if (S_ISDIR(st.st_mode))
 		return snprintf(why, OCI_WHY_SIZE, "mounts[%u] %.1000s: a bind mount of a directory (%.1000s) needs a "
 				"filesystem shared with the VM (virtio-fs), which sprig does not have", index, d,
@@ -82,8 +76,15 @@ int oci_mounts_check(const struct oci_spec *spec, char *why)
 
 uint32_t oci_mount_flags(const struct oci_mount *m)
 {
-	return (has_option(m, "ro") ? AGENT_MOUNT_READONLY : 0) | (has_option(m, "nosuid") ? AGENT_MOUNT_NOSUID : 0) |
-	       (has_option(m, "nodev") ? AGENT_MOUNT_NODEV : 0) | (has_option(m, "noexec") ? AGENT_MOUNT_NOEXEC : 0);
+	static const struct {
+		const char *option;
+		uint32_t flag;
+	} flags[] = { { "ro", AGENT_MOUNT_READONLY }, { "nosuid", AGENT_MOUNT_NOSUID },
+		      { "nodev", AGENT_MOUNT_NODEV }, { "noexec", AGENT_MOUNT_NOEXEC } };
+	uint32_t set = 0;
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		set |= oci_mount_has_option(m, flags[i].option) ? flags[i].flag : 0;
+	return set;
 }
 
 int oci_mount_tmpfs_data(const struct oci_mount *m, char *out, size_t size)

@@ -379,14 +379,17 @@ static int optional_string(const struct reader *r, int object, const char *key, 
 	return *out ? 0 : refuse(r, -ENOMEM, "%s: out of memory", field);
 }
 
-bool oci_mount_is_bind(const struct oci_mount *m)
+bool oci_mount_has_option(const struct oci_mount *m, const char *name)
 {
-	if (!strcmp(m->type, "bind"))
-		return true;
 	for (unsigned i = 0; i < m->option_count; i++)
-		if (!strcmp(m->options[i], "bind") || !strcmp(m->options[i], "rbind"))
+		if (!strcmp(m->options[i], name))
 			return true;
 	return false;
+}
+
+bool oci_mount_is_bind(const struct oci_mount *m)
+{
+	return !strcmp(m->type, "bind") || oci_mount_has_option(m, "bind") || oci_mount_has_option(m, "rbind");
 }
 
 /* A bind mount's relative source is the bundle's (runtime-spec). */

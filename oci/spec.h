@@ -79,6 +79,8 @@ int oci_spec_load(struct oci_spec *spec, const char *bundle, char *why);
 
 void oci_spec_free(struct oci_spec *spec);
 
+/* One of the mount's options is NAME exactly. */
+bool oci_mount_has_option(const struct oci_mount *m, const char *name);
 /* type "bind", or a "bind" or "rbind" option (runc's reading). */
 bool oci_mount_is_bind(const struct oci_mount *m);
 
